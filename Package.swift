@@ -1,0 +1,44 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "f5tts",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "F5TTS", targets: ["F5TTS"]),
+        .library(name: "F5Bundle", targets: ["F5Bundle"]),
+        .library(name: "F5Compute", targets: ["F5Compute"]),
+        .library(name: "F5Audio", targets: ["F5Audio"]),
+        .executable(name: "f5tts", targets: ["f5tts"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+    ],
+    targets: [
+        // C libraries from the system, one folder each under Modulemaps/.
+        .systemLibrary(
+            name: "COpenBLAS", path: "Modulemaps/COpenBLAS", pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]),
+        .systemLibrary(
+            name: "CSndFile", path: "Modulemaps/CSndFile", pkgConfig: "sndfile",
+            providers: [.apt(["libsndfile1-dev"]), .brew(["libsndfile"])]),
+        // Instruction-set micro-kernels chosen at run time (per-function target attributes, no global flags).
+        .target(name: "CKernels", path: "Sources/CKernels"),
+        .target(
+            name: "F5Bundle",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "F5Compute", dependencies: ["CKernels", "COpenBLAS", "F5Bundle"]),
+        .target(name: "F5Audio", dependencies: ["CSndFile", "F5Compute", "F5Bundle"]),
+        .target(name: "F5TTS", dependencies: ["F5Bundle", "F5Compute", "F5Audio"]),
+        .executableTarget(
+            name: "f5tts",
+            dependencies: ["F5TTS", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .testTarget(
+            name: "F5BundleTests", dependencies: ["F5Bundle", "F5TTS"],
+            resources: [.copy("../Fixtures")]),
+        .testTarget(name: "F5ComputeTests", dependencies: ["F5Compute", "CKernels"]),
+        .testTarget(name: "F5AudioTests", dependencies: ["F5Audio"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

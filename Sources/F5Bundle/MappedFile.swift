@@ -1,0 +1,64 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A read-only memory map of a whole file. Weights are viewed in place, never copied at load.
+public final class MappedFile: @unchecked Sendable {
+    public let path: String
+    public let count: Int
+    public let base: UnsafeRawPointer
+
+    public init(path: String) throws {
+        self.path = path
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw BundleError.cannotOpen(file: path, reason: String(cString: strerror(errno))) }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw BundleError.cannotOpen(file: path, reason: String(cString: strerror(errno))) }
+        guard (info.st_mode & S_IFMT) == S_IFREG else { throw BundleError.cannotOpen(file: path, reason: "not a regular file") }
+        count = Int(info.st_size)
+        if count == 0 {
+            // mmap refuses empty mappings; an empty file still has a valid (empty) view.
+            base = UnsafeRawPointer(UnsafeMutableRawPointer.allocate(byteCount: 1, alignment: 16))
+            isMapped = false
+            return
+        }
+        guard let p = mmap(nil, count, PROT_READ, MAP_PRIVATE, fd, 0), p != MAP_FAILED else {
+            throw BundleError.cannotOpen(file: path, reason: "mmap failed: \(String(cString: strerror(errno)))")
+        }
+        base = UnsafeRawPointer(p)
+        isMapped = true
+    }
+
+    private let isMapped: Bool
+
+    deinit {
+        if isMapped { munmap(UnsafeMutableRawPointer(mutating: base), count) } else { base.deallocate() }
+    }
+
+    /// The whole file as a region.
+    public var region: ByteRegion { ByteRegion(file: self, offset: 0, count: count, name: path) }
+}
+
+/// A byte range inside a mapped file (a whole file, or a member of a tar archive). Keeps the map alive.
+public struct ByteRegion: @unchecked Sendable {
+    public let file: MappedFile
+    public let offset: Int
+    public let count: Int
+    /// The name errors use: a path, or `archive.tar:member/path`.
+    public let name: String
+
+    /// Valid only while `file` is alive: views that outlive this value keep `file` themselves.
+    public var pointer: UnsafeRawPointer { file.base + offset }
+
+    /// Runs `body` over the bytes while the mapping is guaranteed to stay alive.
+    public func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try withExtendedLifetime(file) { try body(UnsafeRawBufferPointer(start: pointer, count: count)) }
+    }
+
+    public func data() -> Data { withBytes { Data($0) } }
+    public func text() -> String { withBytes { String(decoding: $0, as: UTF8.self) } }
+}

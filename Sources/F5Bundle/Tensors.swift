@@ -1,0 +1,119 @@
+/// A rowwise signed-int4 tensor viewed in place inside a mapped file.
+///
+/// Layout (defined here once): the tensor is flattened in C order to `[rows, cols]`
+/// (`cols` = product of the trailing dimensions); element (r, c) is nibble `n = r*cols + c`
+/// of the packed bytes, in byte `n >> 1`, low nibble when `n` is even. Nibbles are two's
+/// complement (-8...7). Rows are not byte-aligned when `cols` is odd. One little-endian fp16
+/// scale per row follows the packed bytes.
+public struct Q4Tensor: @unchecked Sendable {
+    public let name: String
+    public let shape: [Int]
+    public let rows: Int
+    public let cols: Int
+    public let packed: UnsafeRawPointer
+    public let scales: UnsafeRawPointer
+    /// Keeps the mapping alive for as long as the view exists.
+    public let storage: AnyObject
+
+    public init(name: String, shape: [Int], packed: UnsafeRawPointer, scales: UnsafeRawPointer, storage: AnyObject) {
+        self.name = name
+        self.shape = shape
+        self.rows = shape[0]
+        self.cols = shape.dropFirst().reduce(1, *)
+        self.packed = packed
+        self.scales = scales
+        self.storage = storage
+    }
+
+    public var count: Int { rows * cols }
+    public var packedByteCount: Int { (count + 1) / 2 }
+
+    @inline(__always)
+    public func scale(row r: Int) -> Float { Half.load(scales, index: r) }
+
+    /// The signed 4-bit code of element (r, c).
+    @inline(__always)
+    public func code(row r: Int, col c: Int) -> Int8 {
+        let n = r * cols + c
+        let byte = packed.load(fromByteOffset: n >> 1, as: UInt8.self)
+        let nibble = (n & 1) == 0 ? byte & 0x0F : byte >> 4
+        return Int8(bitPattern: nibble ^ 0x08) &- 8
+    }
+
+    /// Writes rows `range` as fp32 (`code * fp16 scale`) into `out`, `cols` floats per row.
+    public func dequantizeRows(_ range: Range<Int>, into out: UnsafeMutablePointer<Float>) {
+        var o = out
+        for r in range {
+            let s = scale(row: r)
+            if cols & 1 == 0 {
+                // Byte-aligned rows: two values per byte through a table.
+                let row = packed.advanced(by: r * cols / 2).assumingMemoryBound(to: UInt8.self)
+                for b in 0..<(cols / 2) {
+                    let pair = Q4Tensor.decodeTable[Int(row[b])]
+                    o[2 * b] = Float(pair.0) * s
+                    o[2 * b + 1] = Float(pair.1) * s
+                }
+            } else {
+                for c in 0..<cols { o[c] = Float(code(row: r, col: c)) * s }
+            }
+            o += cols
+        }
+    }
+
+    /// The whole tensor as fp32, row-major `[rows, cols]`.
+    public func dequantized() -> [Float] {
+        [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+            dequantizeRows(0..<rows, into: buffer.baseAddress!)
+            initialized = count
+        }
+    }
+
+    /// (low, high) signed values of every byte.
+    static let decodeTable: [(Int8, Int8)] = (0..<256).map { b in
+        (Int8(bitPattern: UInt8(b & 0x0F) ^ 0x08) &- 8, Int8(bitPattern: UInt8(b >> 4) ^ 0x08) &- 8)
+    }
+}
+
+/// Element types of dense tensors.
+public enum DenseType: String, Sendable, CaseIterable {
+    case float16, float32, uint8, boolU8 = "bool_u8", int64
+
+    public var byteWidth: Int {
+        switch self {
+        case .float16: return 2
+        case .float32: return 4
+        case .uint8, .boolU8: return 1
+        case .int64: return 8
+        }
+    }
+}
+
+/// A dense little-endian tensor viewed in place inside a mapped file.
+public struct DenseTensor: @unchecked Sendable {
+    public let name: String
+    public let shape: [Int]
+    public let dtype: DenseType
+    public let data: UnsafeRawPointer
+    public let storage: AnyObject
+
+    public init(name: String, shape: [Int], dtype: DenseType, data: UnsafeRawPointer, storage: AnyObject) {
+        self.name = name; self.shape = shape; self.dtype = dtype; self.data = data; self.storage = storage
+    }
+
+    public var count: Int { shape.reduce(1, *) }
+
+    /// Values converted to fp32 (exactly, for float16 and float32).
+    public func floats() -> [Float] {
+        [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+            for i in 0..<count {
+                switch dtype {
+                case .float16: buffer[i] = Half.load(data, index: i)
+                case .float32: buffer[i] = Float(bitPattern: data.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self).littleEndian)
+                case .uint8, .boolU8: buffer[i] = Float(data.load(fromByteOffset: i, as: UInt8.self))
+                case .int64: buffer[i] = Float(Int64(littleEndian: data.loadUnaligned(fromByteOffset: 8 * i, as: Int64.self)))
+                }
+            }
+            initialized = count
+        }
+    }
+}

@@ -1,0 +1,4 @@
+// The public API re-exports the pieces a program embedding the runtime needs.
+@_exported import F5Audio
+@_exported import F5Bundle
+@_exported import F5Compute
