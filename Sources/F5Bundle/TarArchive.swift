@@ -61,9 +61,9 @@ public final class TarArchive: @unchecked Sendable {
             paxSize = nil
             position = dataStart + (size + 511) / 512 * 512
         }
-        if position < file.count || members.isEmpty && file.count > 0 {
-            throw fail("archive ends inside a header at byte \(position) of \(file.count)")
-        }
+        // No end-of-archive marker: the file was cut short, possibly between two members.
+        throw fail(position < file.count ? "archive ends inside a header at byte \(position) of \(file.count)"
+                                         : "archive ends at byte \(file.count) without its end-of-archive marker (truncated?)")
     }
 
     private func headerName(_ header: UnsafeRawBufferPointer) -> String {
