@@ -92,10 +92,11 @@ public enum CheckpointQuantizer {
         }
         let dim = try shape("time_embed.time_mlp.0.weight")[0]
         let inner = try shape("transformer_blocks.0.attn.to_q.weight")[0]
-        let dimHead = 64
+        // The rotary buffer holds dim_head/2 frequencies; F5-TTS's default head size is 64.
+        let dimHead = 2 * ((try? shape("rotary_embed.inv_freq"))?.first ?? 32)
         guard inner % dimHead == 0 else {
             throw BundleError.invalidTensor(file: file, tensor: "transformer.transformer_blocks.0.attn.to_q.weight",
-                                            expected: "rows a multiple of the head size 64", found: "\(inner)")
+                                            expected: "rows a multiple of the head size \(dimHead)", found: "\(inner)")
         }
         return F5Architecture(
             name: "F5TTS CFM DiT", dim: dim, depth: count("transformer_blocks."), heads: inner / dimHead, dimHead: dimHead,
