@@ -35,6 +35,7 @@ let package = Package(
             name: "f5tts",
             dependencies: ["F5TTS", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .testTarget(name: "F5BundleTests", dependencies: ["F5Bundle", "F5TTS"]),
+        .testTarget(name: "CLITests", dependencies: ["f5tts"]),
         .testTarget(name: "F5ComputeTests", dependencies: ["F5Compute", "CKernels"]),
         .testTarget(name: "F5AudioTests", dependencies: ["F5Audio"]),
     ],

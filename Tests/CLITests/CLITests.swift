@@ -1,0 +1,71 @@
+import Foundation
+import XCTest
+
+/// The `f5tts` executable as users and scripts see it: output, exit status, stderr messages.
+final class CLITests: XCTestCase {
+    struct Run { let status: Int32; let stdout: String; let stderr: String }
+
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Fixtures")
+
+    /// The executable built next to the test runner (`swift test` builds it: this target depends on it).
+    func f5tts(_ arguments: String...) throws -> Run {
+        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("f5tts")
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                   stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    func scratch() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("f5tts-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+        return url
+    }
+
+    func testInspectJSONHasTheDocumentedKeys() throws {
+        let run = try f5tts("inspect", CLITests.fixtures.appendingPathComponent("python-bundles/f5tts").path, "--json")
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(json["format"] as? String, "f5tts-q4-bundle-v0")
+        XCTAssertEqual(json["q4_tensors"] as? Int, 27)
+        XCTAssertEqual(json["dense_tensors"] as? Int, 37)
+        XCTAssertEqual((json["architecture"] as? [String: Any])?["dim"] as? Int, 64)
+        XCTAssertNotNil(json["q4_parameters"]); XCTAssertNotNil(json["dense_parameters"]); XCTAssertNotNil(json["bytes"])
+    }
+
+    func testSyntheticTinyPairVerifiesAndCorruptionFails() throws {
+        let out = try scratch().appendingPathComponent("models")
+        XCTAssertEqual(try f5tts("make-synthetic", "--preset", "tiny", "--seed", "4", "--out", out.path).status, 0)
+        let ok = try f5tts("verify", out.path)
+        XCTAssertEqual(ok.status, 0, ok.stderr)
+        XCTAssertTrue(ok.stdout.contains("12 files"), ok.stdout)
+        let q4 = out.appendingPathComponent("vocos/tensors.q4.bin")
+        var data = try Data(contentsOf: q4)
+        data[10] ^= 0xFF
+        try data.write(to: q4)
+        let bad = try f5tts("verify", out.path)
+        XCTAssertTrue((1...127).contains(bad.status), "exit \(bad.status)")
+        XCTAssertTrue(bad.stderr.contains("vocos/tensors.q4.bin") && bad.stderr.contains("mismatch"), bad.stderr)
+    }
+
+    func testBadPathsExitCleanly() throws {
+        let missing = try f5tts("inspect", "/nonexistent/bundle")
+        XCTAssertTrue((1...127).contains(missing.status))
+        XCTAssertTrue(missing.stderr.contains("/nonexistent/bundle"), missing.stderr)
+        let notABundle = try scratch()
+        try Data("hello".utf8).write(to: notABundle.appendingPathComponent("x.tar"))
+        let garbage = try f5tts("inspect", notABundle.appendingPathComponent("x.tar").path)
+        XCTAssertTrue((1...127).contains(garbage.status))
+        XCTAssertTrue(garbage.stderr.contains("x.tar"), garbage.stderr)
+    }
+}
