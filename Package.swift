@@ -38,6 +38,7 @@ let package = Package(
         .testTarget(name: "CLITests", dependencies: ["f5tts"]),
         .testTarget(name: "F5ComputeTests", dependencies: ["F5Compute", "CKernels"]),
         .testTarget(name: "F5AudioTests", dependencies: ["F5Audio"]),
+        .executableTarget(name: "f5tts-bench-kernels", dependencies: ["F5Compute"], path: "bench/Kernels"),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,0 +1,25 @@
+/* Pointwise fp32 functions: one portable formula each, compiled per width by CK_MULTIVERSION. */
+#include "fastmath.h"
+
+#define CK_POINTWISE(name, formula)                                                   \
+    CK_INLINE float name##_one(float x) { return formula; }                           \
+    CK_INLINE void name##_body(const float *x, float *y, size_t n) {                  \
+        for (size_t i = 0; i < n; i++) y[i] = name##_one(x[i]);                       \
+    }                                                                                 \
+    CK_MULTIVERSION(name, (const float *x, float *y, size_t n), (x, y, n))
+
+CK_POINTWISE(exp, ck_expf(x))
+CK_POINTWISE(erf, ck_erff(x))
+CK_POINTWISE(silu, x * ck_sigmoid(x))
+CK_POINTWISE(gelu_erf, 0.5f * x * ck_one_plus_erf(x * 0.707106781186547524f))
+/* 0.5 x (1 + tanh u) = x sigmoid(2u): no cancellation for negative x. */
+CK_POINTWISE(gelu_tanh, x * ck_sigmoid(1.59576912160573071f * fmaf(0.044715f * x, x * x, x)))
+
+/* tanh(log1p(e)) with e = exp(x) is n / (n + 2), n = e (e + 2); torch's softplus returns x
+ * above 20, where tanh is 1 in fp32. */
+CK_INLINE float mish_value(float x) {
+    float e = ck_expf(x < 20.0f ? x : 20.0f);
+    float n = e * (e + 2.0f);
+    return x > 20.0f ? x : x * (n / (n + 2.0f));
+}
+CK_POINTWISE(mish, mish_value(x))

@@ -1,0 +1,117 @@
+/*
+ * CKernels: instruction-set micro-kernels for the f5tts CPU runtime.
+ *
+ * Every fast kernel is compiled several times with per-function target attributes
+ * (no global -march flags) and chosen at run time from CPUID. The level can be lowered
+ * with ck_isa_force() or the environment variable F5TTS_ISA=avx512vnni|avxvnni|avx2|scalar
+ * so tests can compare levels with each other.
+ */
+#ifndef CKERNELS_H
+#define CKERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- Instruction-set levels (ordered: a higher level implies the lower ones). ---- */
+
+typedef enum {
+    CK_ISA_SCALAR = 0,     /* portable C */
+    CK_ISA_AVX2 = 1,       /* AVX2 + FMA: int8 via vpmaddubsw, fp32 in ymm */
+    CK_ISA_AVXVNNI = 2,    /* AVX-VNNI: vpdpbusd on ymm, fp32 in ymm */
+    CK_ISA_AVX512VNNI = 3  /* AVX-512 F/BW/VL + VNNI: vpdpbusd on zmm, fp32 in zmm */
+} ck_isa;
+
+/* Elementwise (fp32) kernels only know three widths. */
+typedef enum {
+    CK_EW_SCALAR = 0,
+    CK_EW_AVX2 = 1,        /* AVX2 + FMA */
+    CK_EW_AVX512 = 2       /* AVX-512 F */
+} ck_ew_isa;
+
+/* Best int8 level the CPU supports (CPUID), ignoring any forcing. */
+ck_isa ck_isa_detected(void);
+/* Level used by the int8 kernels: min(detected, forced cap). The cap starts from F5TTS_ISA. */
+ck_isa ck_isa_active(void);
+/* Level used by the fp32 elementwise kernels under the same cap. */
+ck_ew_isa ck_ew_isa_active(void);
+/* Caps both levels at `level` (levels above what the CPU supports fall back to the detected one). */
+void ck_isa_force(ck_isa level);
+/* Removes the cap (F5TTS_ISA is no longer consulted afterwards). */
+void ck_isa_reset(void);
+const char *ck_isa_name(ck_isa level);
+const char *ck_ew_isa_name(ck_ew_isa level);
+/* Parses "avx512vnni" | "avxvnni" | "avx2" | "scalar"; returns -1 for anything else. */
+int ck_isa_parse(const char *name);
+/* 1 when the CPU reports AVX-512 F (resp. AVX2 + FMA): used to pick an OpenBLAS core. */
+int ck_cpu_has_avx512(void);
+int ck_cpu_has_avx2(void);
+
+/* ---- Q4 weights: decoding and the repacked layout of the direct path. ----
+ *
+ * Source layout (F5Bundle.Q4Tensor): element (r, c) of a [rows, cols] tensor is nibble
+ * n = r*cols + c of `packed` (byte n>>1, low nibble when n is even), two's complement -8..7.
+ *
+ * Repacked layout (defined here once): output rows in panels of CK_Q4_PANEL = 16, K padded to a
+ * multiple of CK_Q4_KGROUP = 8 (kp). Panel p, k-group g occupies 64 bytes at
+ * (p * kp/8 + g) * 64; byte 4*j + i holds, for weight row 16p + j, the offset-binary code
+ * (v + 8, 0..15) of column 8g + i in its low nibble and of column 8g + 4 + i in its high nibble.
+ * Padding (rows >= n, columns >= k) holds code 8, i.e. the value 0. Masking a 64-byte group with
+ * 0x0F (resp. shifting by 4) therefore yields exactly the u8 operand vpdpbusd wants for 16 rows
+ * and 4 consecutive k.
+ */
+#define CK_Q4_PANEL 16
+#define CK_Q4_KGROUP 8
+
+size_t ck_q4_padded_k(size_t k);
+size_t ck_q4_repacked_bytes(size_t n, size_t k);
+void ck_q4_repack(const uint8_t *packed, size_t n, size_t k, uint8_t *out);
+/* Writes rows [row0, row0 + nrows) as code * scale (exactly what Q4Tensor.dequantizeRows gives). */
+void ck_q4_dequant_rows(const uint8_t *packed, const float *scales, size_t cols,
+                        size_t row0, size_t nrows, float *out);
+
+/* ---- Activations quantized to int8, one fp32 scale per row. ----
+ *
+ * sx[r] = max|x[r,:]| / 127, xq[r,c] = round_to_nearest_even(x[r,c] * 127 / max|x[r,:]|),
+ * qsum[r] = sum_c xq[r,c]. xq has row stride kp >= k; columns k..kp-1 are set to 0.
+ * Every level produces bit-identical output.
+ */
+void ck_quantize_rows(const float *x, size_t m, size_t k, size_t ldx,
+                      int8_t *xq, size_t kp, float *sx, int32_t *qsum);
+
+/* y[r, c] = sw[c] * sx[r] * sum_k wcode[c,k] * xq[r,k] + bias[c] for rows [0, m) and output
+ * columns [n0, n1) (n0 a multiple of 16). The sum is exact (int32); every level produces
+ * bit-identical output. bias may be NULL. Rows of y have stride ldy. */
+void ck_q4_gemm(const uint8_t *w, const float *sw, const float *bias, size_t n, size_t kp,
+                const int8_t *xq, const float *sx, const int32_t *qsum, size_t m,
+                float *y, size_t ldy, size_t n0, size_t n1);
+
+/* ---- fp32 elementwise kernels (in place allowed: x == y). ---- */
+
+void ck_exp(const float *x, float *y, size_t n);
+void ck_erf(const float *x, float *y, size_t n);
+void ck_silu(const float *x, float *y, size_t n);
+/* x * tanh(softplus(x)), softplus(x) = x above 20 as in torch. */
+void ck_mish(const float *x, float *y, size_t n);
+/* 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) */
+void ck_gelu_tanh(const float *x, float *y, size_t n);
+/* 0.5 x (1 + erf(x / sqrt 2)) */
+void ck_gelu_erf(const float *x, float *y, size_t n);
+/* Row r of x (stride ld, n used columns) becomes softmax(scale * x[r, :]), max subtracted. */
+void ck_softmax_rows(float *x, size_t rows, size_t n, size_t ld, float scale);
+/* The same without the final division: x[r, :] = exp(scale * x[r, :] - max), sums[r] = row sum.
+ * Attention divides its (much smaller) output rows instead of the scores. */
+void ck_softmax_rows_unnormalized(float *x, size_t rows, size_t n, size_t ld, float scale, float *sums);
+/* (x - mean) / sqrt(var + eps) per row with population variance; then * gamma + beta when
+ * gamma (resp. beta) is not NULL. x and y rows have stride ld. */
+void ck_layernorm(const float *x, float *y, size_t rows, size_t n, size_t ld, float eps,
+                  const float *gamma, const float *beta);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,163 @@
+/* Q4 x int8 GEMM with AVX512-VNNI (vpdpbusd on zmm).
+ *
+ * Few rows (m <= 4, memory bound): codes are streamed from the repacked weights and unpacked in
+ * registers. More rows: per block of 4 panels (64 output columns) and K slice of 512, the codes
+ * are unpacked once to u8 in an L1-sized buffer and reused by every 6-row x 64-column tile
+ * (24 zmm int32 accumulators). Between K slices the int32 partial sums live in y itself. */
+#include "internal.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#include <stdlib.h>
+
+#define KSLICE 512 /* k per slice: 64 columns x 512 = 32 KiB of u8 codes */
+#define MR 6       /* rows per tile */
+#define NP 4       /* panels (16 columns each) per tile */
+#define GEMV_ROWS 4
+
+#define TARGET CK_TARGET_AVX512VNNI
+
+/* Columns of panel q that exist (0 when it lies past n1). */
+TARGET CK_INLINE __mmask16 panel_mask(const ck_q4_args *a, size_t q) {
+    size_t first = q * CK_Q4_PANEL;
+    if (first >= a->n1) return 0;
+    size_t valid = a->n1 - first;
+    return valid >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << valid) - 1);
+}
+
+TARGET CK_INLINE __m512i broadcast4(const int8_t *p) {
+    int32_t v;
+    memcpy(&v, p, 4);
+    return _mm512_set1_epi32(v);
+}
+
+/* Vector form of ck_q4_out for 16 columns starting at `col`. */
+TARGET CK_INLINE void store_out(const ck_q4_args *a, __m512i acc, size_t r, size_t col, __mmask16 mask) {
+    __m512i d = _mm512_sub_epi32(acc, _mm512_set1_epi32(8 * a->qsum[r]));
+    __m512 t = _mm512_mul_ps(_mm512_cvtepi32_ps(d), _mm512_set1_ps(a->sx[r]));
+    __m512 sw = _mm512_maskz_loadu_ps(mask, a->sw + col);
+    __m512 b = a->bias ? _mm512_maskz_loadu_ps(mask, a->bias + col) : _mm512_setzero_ps();
+    _mm512_mask_storeu_ps(a->y + r * a->ldy + col, mask, _mm512_fmadd_ps(t, sw, b));
+}
+
+TARGET CK_INLINE void gemv_tile(const ck_q4_args *a, size_t r0, size_t p0, const int mr, const int np) {
+    const size_t groups = a->kp / CK_Q4_KGROUP;
+    const __m512i low = _mm512_set1_epi8(0x0F);
+    __m512i acc[GEMV_ROWS][NP];
+    for (int r = 0; r < mr; r++)
+        for (int p = 0; p < np; p++) acc[r][p] = _mm512_setzero_si512();
+    for (size_t g = 0; g < groups; g++) {
+        __m512i xa[GEMV_ROWS], xb[GEMV_ROWS];
+        for (int r = 0; r < mr; r++) {
+            const int8_t *x = a->xq + (r0 + r) * a->kp + g * CK_Q4_KGROUP;
+            xa[r] = broadcast4(x);
+            xb[r] = broadcast4(x + 4);
+        }
+        for (int p = 0; p < np; p++) {
+            __m512i v = _mm512_loadu_si512(a->w + ((p0 + p) * groups + g) * 64);
+            __m512i lo = _mm512_and_si512(v, low);
+            __m512i hi = _mm512_and_si512(_mm512_srli_epi16(v, 4), low);
+            for (int r = 0; r < mr; r++) {
+                acc[r][p] = _mm512_dpbusd_epi32(acc[r][p], lo, xa[r]);
+                acc[r][p] = _mm512_dpbusd_epi32(acc[r][p], hi, xb[r]);
+            }
+        }
+    }
+    for (int r = 0; r < mr; r++)
+        for (int p = 0; p < np; p++)
+            store_out(a, acc[r][p], r0 + r, (p0 + p) * CK_Q4_PANEL, panel_mask(a, p0 + p));
+}
+
+/* Unpacks panels [p0, p0+np), k in [k0, k0+kl) to u8: 4-k step s, panel p at (s*np + p)*64. */
+TARGET CK_INLINE void unpack_slice(const ck_q4_args *a, uint8_t *buf, size_t p0, int np, size_t k0, size_t kl) {
+    const size_t groups = a->kp / CK_Q4_KGROUP;
+    const __m512i low = _mm512_set1_epi8(0x0F);
+    for (size_t g = 0; g < kl / CK_Q4_KGROUP; g++)
+        for (int p = 0; p < np; p++) {
+            __m512i v = _mm512_loadu_si512(a->w + ((p0 + p) * groups + k0 / CK_Q4_KGROUP + g) * 64);
+            _mm512_store_si512(buf + ((2 * g) * np + p) * 64, _mm512_and_si512(v, low));
+            _mm512_store_si512(buf + ((2 * g + 1) * np + p) * 64, _mm512_and_si512(_mm512_srli_epi16(v, 4), low));
+        }
+}
+
+TARGET CK_INLINE void gemm_tile(const ck_q4_args *a, const uint8_t *buf, size_t k0, size_t kl, size_t r0,
+                                size_t p0, int first, int last, const int mr, const int np) {
+    __m512i acc[MR][NP];
+    __mmask16 mask[NP];
+    for (int p = 0; p < np; p++) mask[p] = panel_mask(a, p0 + p);
+    for (int r = 0; r < mr; r++)
+        for (int p = 0; p < np; p++) acc[r][p] = _mm512_setzero_si512();
+    const int8_t *x = a->xq + r0 * a->kp + k0;
+    for (size_t s = 0; s < kl / 4; s++) {
+        __m512i w[NP];
+        for (int p = 0; p < np; p++) w[p] = _mm512_load_si512(buf + (s * np + p) * 64);
+        for (int r = 0; r < mr; r++) {
+            __m512i xb = broadcast4(x + r * a->kp + 4 * s);
+            for (int p = 0; p < np; p++) acc[r][p] = _mm512_dpbusd_epi32(acc[r][p], w[p], xb);
+        }
+    }
+    for (int r = 0; r < mr; r++)
+        for (int p = 0; p < np; p++) {
+            size_t col = (p0 + p) * CK_Q4_PANEL;
+            if (!first)
+                acc[r][p] = _mm512_add_epi32(acc[r][p], _mm512_maskz_loadu_epi32(mask[p], a->y + (r0 + r) * a->ldy + col));
+            if (last)
+                store_out(a, acc[r][p], r0 + r, col, mask[p]);
+            else
+                _mm512_mask_storeu_epi32(a->y + (r0 + r) * a->ldy + col, mask[p], acc[r][p]);
+        }
+}
+
+/* Tile shapes are compile-time constants so the accumulators stay in registers. */
+#define CASE(fn, R, P, ...) case (R) * 8 + (P): fn(__VA_ARGS__, R, P); break;
+#define CASES4(fn, R, ...) CASE(fn, R, 1, __VA_ARGS__) CASE(fn, R, 2, __VA_ARGS__) \
+                           CASE(fn, R, 3, __VA_ARGS__) CASE(fn, R, 4, __VA_ARGS__)
+
+TARGET static void gemv(const ck_q4_args *a, size_t p_begin, size_t p_end) {
+    for (size_t r0 = 0; r0 < a->m; r0 += GEMV_ROWS) {
+        int mr = a->m - r0 < GEMV_ROWS ? (int)(a->m - r0) : GEMV_ROWS;
+        for (size_t p0 = p_begin; p0 < p_end; p0 += NP) {
+            int np = p_end - p0 < NP ? (int)(p_end - p0) : NP;
+            switch (mr * 8 + np) {
+                CASES4(gemv_tile, 1, a, r0, p0)
+                CASES4(gemv_tile, 2, a, r0, p0)
+                CASES4(gemv_tile, 3, a, r0, p0)
+                CASES4(gemv_tile, 4, a, r0, p0)
+            }
+        }
+    }
+}
+
+TARGET static void gemm(const ck_q4_args *a, size_t p_begin, size_t p_end) {
+    uint8_t *buf = aligned_alloc(64, (size_t)NP * CK_Q4_PANEL * KSLICE);
+    if (buf == NULL) return;
+    for (size_t p0 = p_begin; p0 < p_end; p0 += NP) {
+        int np = p_end - p0 < NP ? (int)(p_end - p0) : NP;
+        for (size_t k0 = 0; k0 < a->kp; k0 += KSLICE) {
+            size_t kl = a->kp - k0 < KSLICE ? a->kp - k0 : KSLICE;
+            int first = k0 == 0, last = k0 + kl == a->kp;
+            unpack_slice(a, buf, p0, np, k0, kl);
+            for (size_t r0 = 0; r0 < a->m; r0 += MR) {
+                int mr = a->m - r0 < MR ? (int)(a->m - r0) : MR;
+                switch (mr * 8 + np) {
+                    CASES4(gemm_tile, 1, a, buf, k0, kl, r0, p0, first, last)
+                    CASES4(gemm_tile, 2, a, buf, k0, kl, r0, p0, first, last)
+                    CASES4(gemm_tile, 3, a, buf, k0, kl, r0, p0, first, last)
+                    CASES4(gemm_tile, 4, a, buf, k0, kl, r0, p0, first, last)
+                    CASES4(gemm_tile, 5, a, buf, k0, kl, r0, p0, first, last)
+                    CASES4(gemm_tile, 6, a, buf, k0, kl, r0, p0, first, last)
+                }
+            }
+        }
+    }
+    free(buf);
+}
+
+void ck_q4_gemm_avx512vnni(const ck_q4_args *a) {
+    size_t p_begin = a->n0 / CK_Q4_PANEL, p_end = (a->n1 + CK_Q4_PANEL - 1) / CK_Q4_PANEL;
+    if (a->m <= GEMV_ROWS)
+        gemv(a, p_begin, p_end);
+    else
+        gemm(a, p_begin, p_end);
+}
+#endif

@@ -1,0 +1,44 @@
+/* Activations to int8 with one scale per row (the direct path's choice; see ckernels.h).
+ * Only exact operations (max, one multiply, round-to-nearest-even, integer sums), so every
+ * level gives the same bits. */
+#include "internal.h"
+
+CK_INLINE float row_absmax(const float *x, size_t k) {
+    float lanes[CK_LANES] = {0};
+    size_t c = 0;
+    for (; c + CK_LANES <= k; c += CK_LANES)
+        for (int j = 0; j < CK_LANES; j++) {
+            float v = fabsf(x[c + j]);
+            lanes[j] = v > lanes[j] ? v : lanes[j];
+        }
+    for (; c < k; c++) {
+        float v = fabsf(x[c]);
+        lanes[0] = v > lanes[0] ? v : lanes[0];
+    }
+    float m = 0;
+    for (int j = 0; j < CK_LANES; j++) m = lanes[j] > m ? lanes[j] : m;
+    return m;
+}
+
+CK_INLINE void quantize_rows_body(const float *x, size_t m, size_t k, size_t ldx,
+                                  int8_t *xq, size_t kp, float *sx, int32_t *qsum) {
+    for (size_t r = 0; r < m; r++) {
+        const float *row = x + r * ldx;
+        int8_t *q = xq + r * kp;
+        float amax = row_absmax(row, k);
+        float inv = amax > 0 ? 127.0f / amax : 0.0f;
+        int32_t sum = 0;
+        for (size_t c = 0; c < k; c++) {
+            int32_t v = (int32_t)rintf(row[c] * inv);
+            q[c] = (int8_t)v;
+            sum += v;
+        }
+        memset(q + k, 0, kp - k);
+        sx[r] = amax / 127.0f;
+        qsum[r] = sum;
+    }
+}
+
+CK_MULTIVERSION(quantize_rows,
+                (const float *x, size_t m, size_t k, size_t ldx, int8_t *xq, size_t kp, float *sx, int32_t *qsum),
+                (x, m, k, ldx, xq, kp, sx, qsum))

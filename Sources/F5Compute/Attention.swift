@@ -1,0 +1,66 @@
+import CKernels
+import COpenBLAS
+
+/// Multi-head scaled dot-product attention (no mask) on `[n, heads*headDim]` row-major buffers,
+/// laid out as to_q / to_k / to_v produce them (head h owns columns h*headDim ..< (h+1)*headDim).
+public enum Attention {
+    /// Blocked: per head, blocks of `queryBlock` queries against all keys. The score block
+    /// (queryBlock x n floats) stays in L2; the full heads x n x n scores never exist. Tasks
+    /// (head, block) run on `ComputeThreads.count` workers, each calling single-threaded sgemm.
+    public static func forward(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
+                               out: UnsafeMutablePointer<Float>, n: Int, heads: Int, headDim: Int,
+                               rowStride: Int? = nil, queryBlock: Int = 64) {
+        let ld = rowStride ?? heads * headDim
+        precondition(ld >= heads * headDim && queryBlock > 0, "row stride too small for heads x headDim")
+        guard n > 0, heads > 0, headDim > 0 else { return }
+        let blocks = (n + queryBlock - 1) / queryBlock
+        let tasks = heads * blocks
+        let workers = min(ComputeThreads.count, tasks)
+        ComputeThreads.withSingleThreadedBLAS {
+            ComputeThreads.parallelFor(workers) { worker in
+                Scratch.with(bytes: queryBlock * (n + 1) * 4) { raw in
+                    let scores = raw.assumingMemoryBound(to: Float.self), sums = scores + queryBlock * n
+                    for task in stride(from: worker, to: tasks, by: workers) {
+                        let head = task / blocks, q0 = task % blocks * queryBlock
+                        attendBlock(q: q + q0 * ld, k: k, v: v, out: out + q0 * ld, rows: min(queryBlock, n - q0),
+                                    n: n, head: head, headDim: headDim, ld: ld, scores: scores, sums: sums)
+                    }
+                }
+            }
+        }
+    }
+
+    /// The plain twin: per head, the full n x n score matrix, softmax, times V, with OpenBLAS's
+    /// own threads. Used by the benchmark as the baseline.
+    public static func materialized(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
+                                    out: UnsafeMutablePointer<Float>, n: Int, heads: Int, headDim: Int,
+                                    rowStride: Int? = nil) {
+        let ld = rowStride ?? heads * headDim
+        precondition(ld >= heads * headDim, "row stride too small for heads x headDim")
+        guard n > 0, heads > 0, headDim > 0 else { return }
+        Scratch.with(bytes: n * (n + 1) * 4) { raw in
+            let scores = raw.assumingMemoryBound(to: Float.self)
+            for head in 0..<heads {
+                attendBlock(q: q, k: k, v: v, out: out, rows: n, n: n, head: head, headDim: headDim, ld: ld,
+                            scores: scores, sums: scores + n * n)
+            }
+        }
+    }
+
+    /// out[rows, head] = softmax(q[rows, head] k[:, head]^T / sqrt(d)) v[:, head]; the softmax
+    /// division is applied to the output rows (d values) rather than to the scores (n values).
+    private static func attendBlock(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
+                                    out: UnsafeMutablePointer<Float>, rows: Int, n: Int, head: Int, headDim: Int,
+                                    ld: Int, scores: UnsafeMutablePointer<Float>, sums: UnsafeMutablePointer<Float>) {
+        let column = head * headDim
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(n), Int32(headDim),
+                    1, q + column, Int32(ld), k + column, Int32(ld), 0, scores, Int32(n))
+        ck_softmax_rows_unnormalized(scores, rows, n, n, 1 / Float(headDim).squareRoot(), sums)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(headDim), Int32(n),
+                    1, scores, Int32(n), v + column, Int32(ld), 0, out + column, Int32(ld))
+        for r in 0..<rows {
+            let row = out + r * ld + column, inverse = 1 / sums[r]
+            for c in 0..<headDim { row[c] *= inverse }
+        }
+    }
+}

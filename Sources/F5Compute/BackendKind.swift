@@ -1,0 +1,16 @@
+/// The Q4 linear execution paths selectable at run time (`--backend dequant|direct`).
+public enum BackendKind: String, Codable, CaseIterable, Sendable {
+    /// Rows dequantized to fp32 tiles (cached under a budget), then OpenBLAS sgemm.
+    case dequant
+    /// int4 weights x int8 activations with VNNI / AVX2 kernels, no fp32 weight copy.
+    case direct
+}
+
+/// Makes the backend for `kind`. `cacheBudgetBytes` only matters for `.dequant`
+/// (nil: half of physical memory).
+public func makeLinearBackend(_ kind: BackendKind, cacheBudgetBytes: Int? = nil) -> any LinearBackend {
+    switch kind {
+    case .dequant: return DequantBLASBackend(cacheBudgetBytes: cacheBudgetBytes)
+    case .direct: return DirectInt4Backend()
+    }
+}

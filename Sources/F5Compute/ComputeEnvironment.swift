@@ -1,0 +1,40 @@
+import Foundation
+
+/// What the compute layer runs on: printed by --verbose and stored in benchmark reports.
+public struct ComputeEnvironment: Codable, Sendable {
+    public var cpuModel: String
+    public var cores: Int
+    public var int8ISA: ISALevel
+    public var elementwiseISA: ElementwiseISA
+    public var openBLASCore: String
+    /// OPENBLAS_CORETYPE as seen by this process (nil when unset).
+    public var openBLASCoreType: String?
+    public var openBLASThreads: Int
+    public var computeThreads: Int
+
+    public static func current() -> ComputeEnvironment {
+        ComputeEnvironment(
+            cpuModel: cpuModelName(), cores: ProcessInfo.processInfo.activeProcessorCount,
+            int8ISA: ComputeISA.active, elementwiseISA: ComputeISA.elementwise,
+            openBLASCore: OpenBLASSetup.coreName,
+            openBLASCoreType: ProcessInfo.processInfo.environment[OpenBLASSetup.coreTypeVariable],
+            openBLASThreads: ComputeThreads.openBLASThreads, computeThreads: ComputeThreads.count)
+    }
+
+    /// One line for logs.
+    public var summary: String {
+        "cpu \(cpuModel) (\(cores) cores), int8 \(int8ISA.rawValue), elementwise \(elementwiseISA.rawValue), "
+            + "OpenBLAS \(openBLASCore) x\(openBLASThreads), threads \(computeThreads)"
+    }
+
+    /// "model name" from /proc/cpuinfo ("unknown" elsewhere).
+    static func cpuModelName() -> String {
+        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return "unknown" }
+        for line in text.split(separator: "\n") where line.hasPrefix("model name") {
+            if let colon = line.firstIndex(of: ":") {
+                return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            }
+        }
+        return "unknown"
+    }
+}

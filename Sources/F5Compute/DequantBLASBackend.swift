@@ -1,0 +1,77 @@
+import CKernels
+import COpenBLAS
+import F5Bundle
+import Foundation
+
+/// Path A: Q4 rows dequantized to fp32 tiles (`code * fp16 scale`, bit-identical to
+/// `Q4Tensor.dequantizeRows`), cached under a budget, multiplied with OpenBLAS sgemm.
+public final class DequantBLASBackend: LinearBackend {
+    public let name = "dequant"
+    public let cache: DequantTileCache
+    /// Rows per tile: about this many bytes of fp32 each, so a partly cached weight still runs
+    /// large sgemm calls.
+    static let tileBytes = 8 << 20
+
+    /// `cacheBudgetBytes` nil: half of physical memory.
+    public init(cacheBudgetBytes: Int? = nil) {
+        cache = DequantTileCache(budgetBytes: cacheBudgetBytes ?? Int(ProcessInfo.processInfo.physicalMemory / 2))
+    }
+
+    public var cacheStats: DequantTileCache.Stats { cache.snapshot }
+
+    public func prepare(_ weight: Q4Tensor, bias: [Float]?) -> any LinearLayer {
+        DequantLinear(weight: weight, bias: bias, cache: cache)
+    }
+}
+
+final class DequantLinear: LinearLayer {
+    let weight: Q4Tensor
+    let bias: [Float]?
+    let scales: [Float]
+    let cache: DequantTileCache
+    let layerID: Int
+    let tileRows: Int
+    var inFeatures: Int { weight.cols }
+    var outFeatures: Int { weight.rows }
+
+    init(weight: Q4Tensor, bias: [Float]?, cache: DequantTileCache) {
+        precondition(bias == nil || bias!.count == weight.rows, "bias length must equal the output features")
+        self.weight = weight
+        self.bias = bias
+        self.cache = cache
+        scales = (0..<weight.rows).map { weight.scale(row: $0) }
+        layerID = cache.registerLayer()
+        let rows = DequantBLASBackend.tileBytes / max(1, 4 * weight.cols)
+        tileRows = min(weight.rows, max(16, rows / 16 * 16))
+    }
+
+    deinit { cache.removeLayer(layerID) }
+
+    func forward(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>) {
+        let n = outFeatures, k = inFeatures
+        guard rows > 0, n > 0 else { return }
+        fillBias(y, rows: rows)
+        guard k > 0 else { return }
+        let packed = weight.packed.assumingMemoryBound(to: UInt8.self)
+        for (index, row0) in stride(from: 0, to: n, by: tileRows).enumerated() {
+            let count = min(tileRows, n - row0)
+            let tile = cache.tile(layer: layerID, index: index, bytes: count * k * 4) { out in
+                scales.withUnsafeBufferPointer { ck_q4_dequant_rows(packed, $0.baseAddress, k, row0, count, out) }
+            }
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(count), Int32(k),
+                        1, x, Int32(k), tile.floats(), Int32(k), 1, y + row0, Int32(n))
+        }
+    }
+
+    /// y rows start as the bias (or 0); sgemm then accumulates with beta = 1.
+    private func fillBias(_ y: UnsafeMutablePointer<Float>, rows: Int) {
+        let n = outFeatures
+        guard let bias else {
+            y.update(repeating: 0, count: rows * n)
+            return
+        }
+        bias.withUnsafeBufferPointer { b in
+            for r in 0..<rows { (y + r * n).update(from: b.baseAddress!, count: n) }
+        }
+    }
+}

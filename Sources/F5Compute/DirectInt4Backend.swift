@@ -1,0 +1,91 @@
+import CKernels
+import F5Bundle
+
+/// Path B: int4 weights times int8 activations, no fp32 weight copy.
+///
+/// Weights are repacked once (CKernels' panel layout: 16 rows, offset-binary nibbles v+8).
+/// Activations are quantized per call to int8 with ONE fp32 SCALE PER ROW:
+/// `s = max|x_row| / 127`, `q = round(x / s)`. Why per row: the weights' own 16-level row-wise
+/// quantization already dominates the error, finer activation blocks bought little accuracy
+/// and cost ~25% speed in the feasibility prototype, and a whole row accumulates exactly in int32.
+///
+/// Error bound (what the tests check): with `e_c = x_c - s q_c`, `|e_c| <= s/2`, so
+///     |y_direct[o] - y_exact[o]| <= (s/2) * scale_o * sum_c |code(o, c)|  (+ fp32 rounding).
+/// Against a reference that uses the same quantized activations the result is exact up to the
+/// final two fp32 roundings (the int32 sum is exact).
+public final class DirectInt4Backend: LinearBackend {
+    public let name = "direct"
+    public init() {}
+
+    public func prepare(_ weight: Q4Tensor, bias: [Float]?) -> any LinearLayer {
+        DirectInt4Linear(weight: weight, bias: bias)
+    }
+}
+
+public final class DirectInt4Linear: LinearLayer {
+    public let inFeatures: Int
+    public let outFeatures: Int
+    let paddedK: Int
+    let repacked: AlignedBuffer
+    let scales: [Float]
+    let bias: [Float]?
+    /// Below this many weights a GEMV stays on one thread (fork/join costs more than it saves).
+    static let parallelGEMVWeights = 1 << 21
+    /// Rows at or below this use the streaming (memory-bound) kernel and split over columns.
+    static let smallRows = 4
+
+    public init(weight: Q4Tensor, bias: [Float]?) {
+        precondition(bias == nil || bias!.count == weight.rows, "bias length must equal the output features")
+        inFeatures = weight.cols
+        outFeatures = weight.rows
+        paddedK = ck_q4_padded_k(weight.cols)
+        repacked = AlignedBuffer(byteCount: ck_q4_repacked_bytes(weight.rows, weight.cols))
+        ck_q4_repack(weight.packed.assumingMemoryBound(to: UInt8.self), weight.rows, weight.cols,
+                     repacked.raw.assumingMemoryBound(to: UInt8.self))
+        scales = (0..<weight.rows).map { weight.scale(row: $0) }
+        self.bias = bias
+    }
+
+    public func forward(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>) {
+        guard rows > 0, outFeatures > 0 else { return }
+        let kp = paddedK
+        // One scratch block: int8 rows, then per-row scales and sums.
+        let bytes = rows * kp + rows * 8
+        Scratch.with(bytes: bytes) { raw in
+            let xq = raw.assumingMemoryBound(to: Int8.self)
+            let sx = (raw + rows * kp).assumingMemoryBound(to: Float.self)
+            let qsum = (raw + rows * kp + rows * 4).assumingMemoryBound(to: Int32.self)
+            scales.withUnsafeBufferPointer { sw in
+                withBias { b in
+                    let w = repacked.raw.assumingMemoryBound(to: UInt8.self)
+                    let threads = ComputeThreads.count
+                    if rows <= Self.smallRows {
+                        ck_quantize_rows(x, rows, inFeatures, inFeatures, xq, kp, sx, qsum)
+                        // Split columns in whole panels.
+                        let panels = (outFeatures + 15) / 16
+                        let parts = outFeatures * inFeatures >= Self.parallelGEMVWeights ? min(threads, panels) : 1
+                        ComputeThreads.parallelFor(parts) { part in
+                            let n0 = panels * part / parts * 16, n1 = min(outFeatures, panels * (part + 1) / parts * 16)
+                            ck_q4_gemm(w, sw.baseAddress, b, outFeatures, kp, xq, sx, qsum, rows, y, outFeatures, n0, n1)
+                        }
+                    } else {
+                        // Split rows in multiples of the 6-row tile; each part quantizes its own rows.
+                        let tiles = (rows + 5) / 6
+                        let parts = min(threads, tiles)
+                        ComputeThreads.parallelFor(parts) { part in
+                            let r0 = min(rows, tiles * part / parts * 6), r1 = min(rows, tiles * (part + 1) / parts * 6)
+                            guard r1 > r0 else { return }
+                            ck_quantize_rows(x + r0 * inFeatures, r1 - r0, inFeatures, inFeatures, xq + r0 * kp, kp, sx + r0, qsum + r0)
+                            ck_q4_gemm(w, sw.baseAddress, b, outFeatures, kp, xq + r0 * kp, sx + r0, qsum + r0, r1 - r0,
+                                       y + r0 * outFeatures, outFeatures, 0, outFeatures)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private func withBias(_ body: (UnsafePointer<Float>?) -> Void) {
+        if let bias { bias.withUnsafeBufferPointer { body($0.baseAddress) } } else { body(nil) }
+    }
+}

@@ -1,0 +1,28 @@
+import CKernels
+
+/// Vectorised fp32 kernels (CKernels, dispatched on `ComputeISA.elementwise`). `x` and `y` may be
+/// the same buffer. Rows are `n` floats at stride `rowStride` (default `n`).
+public enum Elementwise {
+    public static func exp(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) { ck_exp(x, y, count) }
+    public static func erf(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) { ck_erf(x, y, count) }
+    public static func silu(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) { ck_silu(x, y, count) }
+    /// x * tanh(softplus(x)), softplus linear above 20 (as torch).
+    public static func mish(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) { ck_mish(x, y, count) }
+    /// GELU, tanh approximation (torch `approximate="tanh"`).
+    public static func geluTanh(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) { ck_gelu_tanh(x, y, count) }
+    /// GELU with exact erf (torch default).
+    public static func geluErf(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) { ck_gelu_erf(x, y, count) }
+
+    /// Each row becomes softmax(scale * row) (max subtracted; scale must be > 0).
+    public static func softmaxRows(_ x: UnsafeMutablePointer<Float>, rows: Int, n: Int, rowStride: Int? = nil, scale: Float = 1) {
+        precondition(scale > 0, "softmax scale must be positive")
+        ck_softmax_rows(x, rows, n, rowStride ?? n, scale)
+    }
+
+    /// LayerNorm over each row (population variance); `gamma`/`beta` nil for the no-affine form.
+    public static func layerNorm(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, rows: Int, n: Int,
+                                 rowStride: Int? = nil, eps: Float, gamma: UnsafePointer<Float>? = nil,
+                                 beta: UnsafePointer<Float>? = nil) {
+        ck_layernorm(x, y, rows, n, rowStride ?? n, eps, gamma, beta)
+    }
+}

@@ -1,0 +1,91 @@
+import F5Bundle
+import F5Compute
+import Foundation
+import XCTest
+
+/// Deterministic numbers for tests (PCG-style LCG).
+struct TestRandom {
+    var state: UInt64
+    init(seed: UInt64) { state = seed &* 0x9E37_79B9_7F4A_7C15 | 1 }
+    mutating func next() -> UInt64 {
+        state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+        return state >> 11
+    }
+    /// Uniform in [lo, hi).
+    mutating func float(_ lo: Float, _ hi: Float) -> Float { lo + (hi - lo) * Float(next() % 1_000_000) / 1_000_000 }
+    mutating func floats(_ count: Int, _ lo: Float = -1, _ hi: Float = 1) -> [Float] { (0..<count).map { _ in float(lo, hi) } }
+}
+
+/// Owns the bytes a test Q4Tensor points into.
+final class Q4Storage {
+    let packed: UnsafeMutableRawPointer
+    let scales: UnsafeMutableRawPointer
+    init(packedBytes: Int, scaleBytes: Int) {
+        packed = .allocate(byteCount: max(1, packedBytes), alignment: 1)
+        scales = .allocate(byteCount: max(2, scaleBytes), alignment: 1)
+    }
+    deinit { packed.deallocate(); scales.deallocate() }
+}
+
+/// A Q4 tensor written byte by byte in the bundle layout (nibble n = r*cols + c, low nibble first),
+/// with its codes and fp16-rounded scales for reference maths.
+struct TestQ4 {
+    let tensor: Q4Tensor
+    let codes: [Int8]
+    let scales: [Float]
+
+    init(rows: Int, cols: Int, seed: UInt64) {
+        var rng = TestRandom(seed: seed)
+        let codes = (0..<(rows * cols)).map { _ in Int8(Int(rng.next() % 16) - 8) }
+        let storage = Q4Storage(packedBytes: (rows * cols + 1) / 2, scaleBytes: rows * 2)
+        storage.packed.initializeMemory(as: UInt8.self, repeating: 0, count: (rows * cols + 1) / 2)
+        for (n, code) in codes.enumerated() {
+            let nibble = UInt8(bitPattern: code) & 0x0F
+            let byte = storage.packed.load(fromByteOffset: n >> 1, as: UInt8.self)
+            storage.packed.storeBytes(of: n & 1 == 0 ? byte | nibble : byte | nibble << 4, toByteOffset: n >> 1, as: UInt8.self)
+        }
+        var scales: [Float] = []
+        for r in 0..<rows {
+            let h = Half.fromFloat(rng.float(0.005, 0.05))
+            storage.scales.storeBytes(of: UInt8(h & 0xFF), toByteOffset: 2 * r, as: UInt8.self)
+            storage.scales.storeBytes(of: UInt8(h >> 8), toByteOffset: 2 * r + 1, as: UInt8.self)
+            scales.append(Half.toFloat(h))
+        }
+        tensor = Q4Tensor(name: "test.weight", shape: [rows, cols], packed: storage.packed,
+                          scales: storage.scales, storage: storage)
+        self.codes = codes
+        self.scales = scales
+    }
+
+    /// y = x W^T + b in float64.
+    func reference(_ x: [Float], rows: Int, bias: [Float]?) -> [Double] {
+        let n = tensor.rows, k = tensor.cols
+        var y = [Double](repeating: 0, count: rows * n)
+        for r in 0..<rows {
+            for o in 0..<n {
+                var s = 0.0
+                for c in 0..<k { s += Double(codes[o * k + c]) * Double(x[r * k + c]) }
+                y[r * n + o] = s * Double(scales[o]) + Double(bias?[o] ?? 0)
+            }
+        }
+        return y
+    }
+}
+
+/// max |a - b| / max |b|.
+func maxRelativeError(_ a: [Float], _ b: [Double]) -> Double {
+    let scale = b.map(abs).max() ?? 0
+    let error = zip(a, b).map { abs(Double($0) - $1) }.max() ?? 0
+    return scale > 0 ? error / scale : error
+}
+
+func apply(_ layer: any LinearLayer, _ x: [Float], rows: Int) -> [Float] {
+    var y = [Float](repeating: .nan, count: rows * layer.outFeatures)
+    x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { layer.forward(xp.baseAddress!, rows: rows, into: $0.baseAddress!) } }
+    return y
+}
+
+/// The awkward shapes every linear path must handle: (M, N, K).
+let awkwardShapes: [(Int, Int, Int)] = [
+    (1, 37, 231), (2, 16, 64), (3, 37, 231), (4, 70, 1100), (17, 37, 231), (17, 48, 7), (13, 70, 1100), (5, 1, 9),
+]
