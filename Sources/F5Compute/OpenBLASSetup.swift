@@ -6,16 +6,21 @@ import Glibc
 #endif
 
 /// Picks OpenBLAS's kernel on CPUs its build does not recognise (Debian 12's 0.3.21 falls back to
-/// the SSE3 "Prescott" kernels on recent Xeons: 4.5x slower sgemm), and checks the kernel numerically.
+/// the SSE3 "Prescott" kernels on recent Xeons, 4.5x slower sgemm, and to "Haswell" on AVX-512 EPYCs,
+/// 2x slower), and checks the kernel numerically, falling back to the original one if it fails.
 public enum OpenBLASSetup {
     /// Core names of OpenBLAS's generic / pre-AVX kernels.
     public static let genericCores: Set<String> = [
         "prescott", "core2", "penryn", "dunnington", "nehalem", "atom", "katmai", "coppermine",
         "northwood", "banias", "opteron", "opteron_sse3", "barcelona", "athlon", "nano", "unknown",
     ]
+    static let avx2Cores: Set<String> = ["haswell", "zen", "skylake", "excavator", "steamroller", "piledriver", "bulldozer", "sandybridge"]
+    static let avx512Cores: Set<String> = ["skylakex", "cooperlake", "sapphirerapids"]
     static let coreTypeVariable = "OPENBLAS_CORETYPE"
-    /// Set before re-executing so the new process never re-executes again.
+    /// Set before re-executing to the core OpenBLAS chose by itself, so the new process knows it was
+    /// re-executed (never again) and what to fall back to.
     static let guardVariable = "F5TTS_OPENBLAS_REEXEC"
+    static let fallbackMark = "fallback:"
 
     /// `openblas_get_corename()`, e.g. "Prescott" or "SkylakeX".
     public static var coreName: String {
@@ -30,36 +35,58 @@ public enum OpenBLASSetup {
         return nil
     }
 
+    /// 0 generic, 1 AVX2-class, 2 AVX-512 kernels.
+    static func rank(_ core: String) -> Int {
+        let c = core.lowercased()
+        return avx512Cores.contains(c) ? 2 : (avx2Cores.contains(c) ? 1 : 0)
+    }
+
     public enum Decision: Equatable, Sendable {
-        /// OPENBLAS_CORETYPE was already set (by the user or by our earlier re-exec): left alone.
+        /// OPENBLAS_CORETYPE was set by the user: left alone.
         case coreTypeAlreadySet(String)
-        /// The loaded kernel is not a generic one.
+        /// The loaded kernel is as good as this CPU allows.
         case coreIsFine(String)
-        /// Generic kernel, but the CPU has nothing better to offer.
+        /// A weaker kernel, but the CPU has nothing better to offer.
         case noBetterCore(String)
+        /// This process was re-executed with a better core, which passed the self-check.
+        case switched(from: String, to: String)
+        /// The forced core failed the self-check; the process runs OpenBLAS's own choice again.
+        case fellBack(to: String)
         /// Re-exec refused (loop guard set, or no /proc/self/exe), or execv failed with errno.
         case reexecUnavailable(String)
     }
 
-    /// Decides whether re-executing with OPENBLAS_CORETYPE set would pick a better kernel, and does
-    /// it (execv does not return on success). Call first thing in `main`, before any thread starts.
+    /// Call first thing in `main`, before any thread of ours starts. Re-executes the process with
+    /// OPENBLAS_CORETYPE set when OpenBLAS loaded a weaker kernel than the CPU supports (execv does not
+    /// return on success); in the re-executed process, confirms the kernel with `selfCheck` and falls
+    /// back to OpenBLAS's own choice (one more re-exec) when the check fails. Never overrides a value the
+    /// user set.
     @discardableResult
-    public static func reexecIfGenericCore(arguments: [String] = CommandLine.arguments) -> Decision {
+    public static func reexecWithBestCore(arguments: [String] = CommandLine.arguments) -> Decision {
         let environment = ProcessInfo.processInfo.environment
-        if let set = environment[coreTypeVariable] { return .coreTypeAlreadySet(set) }
         let core = coreName
-        guard genericCores.contains(core.lowercased()) else { return .coreIsFine(core) }
+        if let original = environment[guardVariable] {
+            if original.hasPrefix(fallbackMark) { return .fellBack(to: core) }
+            if selfCheck().passed { return .switched(from: original, to: core) }
+            return reexec(coreType: original, guardValue: fallbackMark + original, arguments: arguments)
+        }
+        if let set = environment[coreTypeVariable] { return .coreTypeAlreadySet(set) }
         guard let better = recommendedCoreType else { return .noBetterCore(core) }
-        guard environment[guardVariable] == nil else { return .reexecUnavailable("\(guardVariable) is set") }
+        guard rank(core) < rank(better) else { return .coreIsFine(core) }
+        return reexec(coreType: better, guardValue: core, arguments: arguments)
+    }
+
+    private static func reexec(coreType: String, guardValue: String, arguments: [String]) -> Decision {
         #if os(Linux)
-        setenv(coreTypeVariable, better, 1)
-        setenv(guardVariable, "1", 1)
+        setenv(coreTypeVariable, coreType, 1)
+        setenv(guardVariable, guardValue, 1)
         var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) }
         argv.append(nil)
         execv("/proc/self/exe", &argv)
         // Only reached when execv failed: undo, so this process reports what it really runs.
         let error = errno
         unsetenv(coreTypeVariable)
+        unsetenv(guardVariable)
         for p in argv { free(p) }
         return .reexecUnavailable("execv failed: errno \(error)")
         #else

@@ -1,4 +1,4 @@
-import F5Compute
+@testable import F5Compute
 import Foundation
 import XCTest
 
@@ -9,21 +9,21 @@ final class OpenBLASSetupTests: XCTestCase {
         XCTAssertEqual(check.core, OpenBLASSetup.coreName)
     }
 
-    /// Never re-executes a test runner: with OPENBLAS_CORETYPE set it must leave things alone,
-    /// and with it unset the decision must not be a re-exec while the loop guard is set.
+    /// Never re-executes a test runner: with the loop guard marking a fallback it must stay put, and
+    /// with OPENBLAS_CORETYPE set by the user it must leave things alone.
     func testReexecNeverOverridesAndRespectsGuard() {
+        setenv("F5TTS_OPENBLAS_REEXEC", "fallback:Prescott", 1)
+        XCTAssertEqual(OpenBLASSetup.reexecWithBestCore(), .fellBack(to: OpenBLASSetup.coreName))
+        unsetenv("F5TTS_OPENBLAS_REEXEC")
         if let set = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] {
-            XCTAssertEqual(OpenBLASSetup.reexecIfGenericCore(), .coreTypeAlreadySet(set))
-            return
+            XCTAssertEqual(OpenBLASSetup.reexecWithBestCore(), .coreTypeAlreadySet(set))
         }
-        setenv("F5TTS_OPENBLAS_REEXEC", "1", 1)
-        defer { unsetenv("F5TTS_OPENBLAS_REEXEC") }
-        switch OpenBLASSetup.reexecIfGenericCore() {
-        case .coreIsFine(let core): XCTAssertFalse(OpenBLASSetup.genericCores.contains(core.lowercased()))
-        case .noBetterCore: XCTAssertNil(OpenBLASSetup.recommendedCoreType)
-        case .reexecUnavailable: XCTAssertNotNil(OpenBLASSetup.recommendedCoreType)
-        case .coreTypeAlreadySet: XCTFail("OPENBLAS_CORETYPE is unset")
-        }
+    }
+
+    func testCoreRanking() {
+        XCTAssertLessThan(OpenBLASSetup.rank("Prescott"), OpenBLASSetup.rank("Haswell"))
+        XCTAssertLessThan(OpenBLASSetup.rank("Haswell"), OpenBLASSetup.rank("SkylakeX"))
+        XCTAssertEqual(OpenBLASSetup.rank("Cooperlake"), OpenBLASSetup.rank("SkylakeX"))
     }
 
     func testThreadsConfigure() {

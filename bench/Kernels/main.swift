@@ -5,7 +5,7 @@ import F5Bundle
 import F5Compute
 import Foundation
 
-OpenBLASSetup.reexecIfGenericCore()
+OpenBLASSetup.reexecWithBestCore()
 ComputeThreads.configure()
 
 let arguments = CommandLine.arguments

@@ -1,0 +1,43 @@
+import ArgumentParser
+import F5TTS
+import Foundation
+
+/// Options every command that computes shares; `prepare()` runs before any work.
+struct ComputeOptions: ParsableArguments {
+    @Option(help: "Q4 execution path: dequant (fp32 tiles + OpenBLAS) or direct (int4 x int8 SIMD).")
+    var backend: BackendKind = .direct
+
+    @Option(help: "Threads for OpenBLAS and our kernels together (default: all cores).")
+    var threads: Int?
+
+    @Option(name: .customLong("cache-mb"), help: "Memory budget of the dequantized-tile cache in MiB (default: half of RAM).")
+    var cacheMB: Int?
+
+    @Flag(help: "Print timings and the machine (OpenBLAS core, threads, instruction sets) to stderr.")
+    var verbose = false
+
+    func validate() throws {
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        if let cacheMB, cacheMB < 0 { throw ValidationError("--cache-mb must not be negative, got \(cacheMB)") }
+    }
+
+    /// Selects OpenBLAS's best kernel (may re-execute the process), sets the threads, makes the backend.
+    func prepare() -> any LinearBackend {
+        let decision = OpenBLASSetup.reexecWithBestCore()
+        ComputeThreads.configure(threads)
+        if verbose {
+            Log.info("machine: \(ComputeEnvironment.current().summary)")
+            Log.info("OpenBLAS kernel selection: \(decision)")
+        }
+        return makeLinearBackend(backend, cacheBudgetBytes: cacheMB.map { $0 << 20 })
+    }
+}
+
+/// Everything but audio and JSON goes to stderr, so stdout stays clean for pipes.
+enum Log {
+    static func info(_ message: String) {
+        FileHandle.standardError.write(Data((message + "\n").utf8))
+    }
+}
+
+extension BackendKind: ExpressibleByArgument {}
