@@ -111,13 +111,12 @@ struct MakeSyntheticCommand: ParsableCommand {
     @Option(help: "Random seed.")
     var seed: UInt64 = 0
 
-    @Option(help: "Output folder; the F5 bundle goes to OUT/f5tts and the vocoder to OUT/vocos.")
+    @Option(help: "Output folder: the F5 bundle goes to OUT/f5tts, the vocoder to OUT/vocos, the vocabulary to OUT/vocab.txt.")
     var out: String
 
     func run() throws {
-        try SyntheticWeights.writeF5(preset.f5, seed: seed, to: (out as NSString).appendingPathComponent("f5tts"))
-        try SyntheticWeights.writeVocos(preset.vocos, seed: seed, to: (out as NSString).appendingPathComponent("vocos"))
-        print("wrote \(out)/f5tts and \(out)/vocos")
+        try SyntheticModels.write(preset: preset, seed: seed, to: out)
+        print("wrote \(out)/f5tts, \(out)/vocos and \(out)/vocab.txt")
     }
 }
 

@@ -1,0 +1,15 @@
+import F5Bundle
+import Foundation
+
+/// The built-in default model: a synthetic F5 + Vocos bundle pair and the F5TTS_Base vocabulary in one folder.
+public enum SyntheticModels {
+    /// Writes `folder/f5tts`, `folder/vocos` and `folder/vocab.txt`.
+    public static func write(preset: SyntheticWeights.Preset, seed: UInt64, to folder: String) throws {
+        try SyntheticWeights.writeF5(preset.f5, seed: seed, to: (folder as NSString).appendingPathComponent("f5tts"))
+        try SyntheticWeights.writeVocos(preset.vocos, seed: seed, to: (folder as NSString).appendingPathComponent("vocos"))
+        let vocabulary = (folder as NSString).appendingPathComponent(DefaultVocabulary.fileName)
+        do { try (DefaultVocabulary.text + "\n").write(toFile: vocabulary, atomically: true, encoding: .utf8) } catch {
+            throw BundleError.cannotWrite(file: vocabulary, reason: error.localizedDescription)
+        }
+    }
+}
