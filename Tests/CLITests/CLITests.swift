@@ -1,39 +1,51 @@
 import Foundation
 import XCTest
 
-/// The `f5tts` executable as users and scripts see it: output, exit status, stderr messages.
-final class CLITests: XCTestCase {
-    struct Run { let status: Int32; let stdout: String; let stderr: String }
+/// What one run of the executable printed and returned.
+struct CLIRun { let status: Int32; let stdout: String; let stderr: String }
 
-    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("Fixtures")
+let fixturesFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .deletingLastPathComponent().appendingPathComponent("Fixtures")
 
-    /// The executable built next to the test runner (`swift test` builds it: this target depends on it).
-    func f5tts(_ arguments: String...) throws -> Run {
+extension XCTestCase {
+    /// Runs the executable built next to the test runner (`swift test` builds it: this target depends on it).
+    func f5tts(_ arguments: String..., stdin: Data? = nil) throws -> CLIRun {
         let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("f5tts")
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
-        let out = Pipe(), err = Pipe()
+        let out = Pipe(), err = Pipe(), input = Pipe()
         process.standardOutput = out
         process.standardError = err
+        process.standardInput = input
         try process.run()
+        if let stdin { input.fileHandleForWriting.write(stdin) }
+        try input.fileHandleForWriting.close()
+        // Read both pipes concurrently so a full stderr pipe cannot block the child.
+        final class Box: @unchecked Sendable { var data = Data() }
+        let stderr = Box()
+        let reader = Thread { stderr.data = err.fileHandleForReading.readDataToEndOfFile() }
+        reader.start()
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                   stderr: String(decoding: stderr, as: UTF8.self))
+        while !reader.isFinished { usleep(1000) }
+        return CLIRun(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                      stderr: String(decoding: stderr.data, as: UTF8.self))
     }
 
+    /// A fresh temporary folder, removed when the test ends.
     func scratch() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("f5tts-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         addTeardownBlock { try? FileManager.default.removeItem(at: url) }
         return url
     }
+}
 
+/// The `f5tts` executable as users and scripts see it: output, exit status, stderr messages.
+final class CLITests: XCTestCase {
     func testInspectJSONHasTheDocumentedKeys() throws {
-        let run = try f5tts("inspect", CLITests.fixtures.appendingPathComponent("python-bundles/f5tts").path, "--json")
+        let run = try f5tts("inspect", fixturesFolder.appendingPathComponent("python-bundles/f5tts").path, "--json")
         XCTAssertEqual(run.status, 0, run.stderr)
         let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
         XCTAssertEqual(json["format"] as? String, "f5tts-q4-bundle-v0")

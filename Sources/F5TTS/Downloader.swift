@@ -1,0 +1,154 @@
+import F5Bundle
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// Fetches a published release over HTTPS: `checksums.sha256` first, then every file it lists, each
+/// resumed from its `.part` file when an earlier run was cut short, then verified.
+public struct Downloader: Sendable {
+    public var repository: String
+    public var endpoint: URL
+    public var directory: String
+
+    public static let defaultRepository = "PeytonT/f5tts-4bit-distill"
+    public static let defaultEndpoint = URL(string: "https://huggingface.co")!
+
+    public init(repository: String = defaultRepository, endpoint: URL = defaultEndpoint, directory: String) {
+        self.repository = repository; self.endpoint = endpoint; self.directory = directory
+    }
+
+    public enum DownloadError: Error, LocalizedError, CustomStringConvertible {
+        case http(url: String, status: Int)
+        case transfer(url: String, reason: String)
+        case cannotWrite(file: String, reason: String)
+
+        public var description: String {
+            switch self {
+            case let .http(url, status): return "\(url): HTTP status \(status)"
+            case let .transfer(url, reason): return "\(url): \(reason)"
+            case let .cannotWrite(file, reason): return "\(file): cannot write: \(reason)"
+            }
+        }
+        public var errorDescription: String? { description }
+    }
+
+    /// The URL of one file of the repository (Hugging Face's `resolve/main` layout).
+    public func url(of file: String) -> URL {
+        endpoint.appendingPathComponent(repository).appendingPathComponent("resolve/main").appendingPathComponent(file)
+    }
+
+    /// Downloads everything and verifies it; `progress` gets (file, bytes so far, total when known).
+    @discardableResult
+    public func run(progress: @escaping (String, Int, Int?) -> Void = { _, _, _ in }) throws -> [Checksums.Result] {
+        try createDirectory(directory)
+        try fetch(Checksums.fileName, progress: progress, resume: false)
+        let tree = FileTree.directory(directory)
+        let listed = try Checksums.parse(try tree.region(Checksums.fileName).text(), file: tree.path(of: Checksums.fileName))
+        for line in listed {
+            let path = (directory as NSString).appendingPathComponent(line.path)
+            if FileManager.default.fileExists(atPath: path), let region = try? MappedFile(path: path).region,
+               Checksums.sha256(region) == line.digest {
+                continue  // already complete
+            }
+            try createDirectory((path as NSString).deletingLastPathComponent)
+            try fetch(line.path, progress: progress, resume: true)
+        }
+        return try Checksums.verify(tree: tree)
+    }
+
+    private func createDirectory(_ path: String) throws {
+        do { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) } catch {
+            throw DownloadError.cannotWrite(file: path, reason: error.localizedDescription)
+        }
+    }
+
+    /// One file streamed into `name.part`, continued from where an earlier attempt stopped, then renamed.
+    private func fetch(_ name: String, progress: @escaping (String, Int, Int?) -> Void, resume: Bool) throws {
+        let final = (directory as NSString).appendingPathComponent(name)
+        let partial = final + ".part"
+        let fm = FileManager.default
+        if !resume { try? fm.removeItem(atPath: partial) }
+        let have = (try? fm.attributesOfItem(atPath: partial)[.size] as? Int) ?? 0
+        var request = URLRequest(url: url(of: name))
+        if have > 0 { request.setValue("bytes=\(have)-", forHTTPHeaderField: "Range") }
+        let transfer = Transfer(name: name, partial: partial, resumeFrom: have, progress: progress)
+        let session = URLSession(configuration: .ephemeral, delegate: transfer, delegateQueue: nil)
+        session.dataTask(with: request).resume()
+        transfer.done.wait()
+        session.finishTasksAndInvalidate()
+        if let error = transfer.error { throw error }
+        try? fm.removeItem(atPath: final)
+        do { try fm.moveItem(atPath: partial, toPath: final) } catch {
+            throw DownloadError.cannotWrite(file: final, reason: error.localizedDescription)
+        }
+    }
+}
+
+/// Streams one response body to disk as it arrives, so an interrupted download leaves a `.part` file to resume.
+private final class Transfer: NSObject, URLSessionDataDelegate, @unchecked Sendable {
+    let name: String
+    let partial: String
+    let resumeFrom: Int
+    let progress: (String, Int, Int?) -> Void
+    let done = DispatchSemaphore(value: 0)
+    var error: Error?
+    private var handle: FileHandle?
+    private var written = 0
+    private var total: Int?
+
+    init(name: String, partial: String, resumeFrom: Int, progress: @escaping (String, Int, Int?) -> Void) {
+        self.name = name; self.partial = partial; self.resumeFrom = resumeFrom; self.progress = progress
+    }
+
+    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
+                    completionHandler: @escaping (URLSession.ResponseDisposition) -> Void) {
+        let url = response.url?.absoluteString ?? name
+        guard let http = response as? HTTPURLResponse else {
+            error = Downloader.DownloadError.transfer(url: url, reason: "no HTTP response")
+            return completionHandler(.cancel)
+        }
+        switch http.statusCode {
+        case 200:  // the whole body: start over
+            written = 0
+            FileManager.default.createFile(atPath: partial, contents: nil)
+        case 206:
+            written = resumeFrom
+        case 416 where resumeFrom > 0:  // nothing left to fetch
+            return completionHandler(.cancel)
+        default:
+            error = Downloader.DownloadError.http(url: url, status: http.statusCode)
+            return completionHandler(.cancel)
+        }
+        total = http.value(forHTTPHeaderField: "Content-Range").flatMap { $0.split(separator: "/").last.flatMap { Int($0) } }
+            ?? http.value(forHTTPHeaderField: "Content-Length").flatMap { Int($0) }
+        handle = FileHandle(forWritingAtPath: partial)
+        if handle == nil {
+            error = Downloader.DownloadError.cannotWrite(file: partial, reason: "cannot open for writing")
+            return completionHandler(.cancel)
+        }
+        _ = try? handle?.seekToEnd()
+        completionHandler(.allow)
+    }
+
+    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
+        do {
+            try handle?.write(contentsOf: data)
+            written += data.count
+            progress(name, written, total)
+        } catch {
+            self.error = Downloader.DownloadError.cannotWrite(file: partial, reason: error.localizedDescription)
+            dataTask.cancel()
+        }
+    }
+
+    func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: Error?) {
+        try? handle?.close()
+        if self.error == nil, let error, (error as? URLError)?.code != .cancelled {
+            self.error = Downloader.DownloadError.transfer(
+                url: task.originalRequest?.url?.absoluteString ?? name,
+                reason: "\(error.localizedDescription) after \(written) bytes; run again to resume")
+        }
+        done.signal()
+    }
+}
