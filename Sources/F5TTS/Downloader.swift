@@ -111,7 +111,10 @@ private final class Transfer: NSObject, URLSessionDataDelegate, @unchecked Senda
         switch http.statusCode {
         case 200:  // the whole body: start over
             written = 0
-            FileManager.default.createFile(atPath: partial, contents: nil)
+            guard FileManager.default.createFile(atPath: partial, contents: nil) else {
+                error = Downloader.DownloadError.cannotWrite(file: partial, reason: "cannot create the file")
+                return completionHandler(.cancel)
+            }
         case 206:
             written = resumeFrom
         case 416 where resumeFrom > 0:  // nothing left to fetch

@@ -17,7 +17,7 @@ public struct VerificationReport: Sendable {
         let package = try ModelPackage.open(path: path)
         var lists: [FileTree] = []
         var isDirectory: ObjCBool = false
-        FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+        _ = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
         // A release folder lists its files at its root; an archive is listed beside it.
         let root: FileTree = isDirectory.boolValue ? .directory(path) : .directory((path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent)
         if root.exists(Checksums.fileName) { lists.append(root) }

@@ -110,6 +110,13 @@ void ck_softmax_rows_unnormalized(float *x, size_t rows, size_t n, size_t ld, fl
 void ck_layernorm(const float *x, float *y, size_t rows, size_t n, size_t ld, float eps,
                   const float *gamma, const float *beta);
 
+/* ---- Measured single-core peaks (register-only loops, ~20 ms each) for benchmark reports. ---- */
+
+/* fp32 FMA GFLOP/s at the active elementwise width. */
+double ck_peak_fp32_gflops(void);
+/* int8 vpdpbusd GOP/s (2 per multiply-add) with AVX-512 VNNI active; 0 otherwise. */
+double ck_peak_int8_gops(void);
+
 #ifdef __cplusplus
 }
 #endif

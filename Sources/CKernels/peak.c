@@ -1,0 +1,94 @@
+/* Measured single-core peaks (register-only FMA and int8 dot-product loops), so benchmark reports
+ * can give GEMM throughput as a fraction of what this machine's core really does. */
+#include "internal.h"
+#include <time.h>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+static double ck_now(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* 12 independent accumulators hide the FMA latency on two ports. */
+#define CK_PEAK_CHAINS 12
+
+#if defined(__x86_64__)
+CK_TARGET_AVX512 static double peak_fp32_avx512(size_t iterations) {
+    __m512 acc[CK_PEAK_CHAINS];
+    const __m512 a = _mm512_set1_ps(0.999f), b = _mm512_set1_ps(1e-7f);
+    for (int i = 0; i < CK_PEAK_CHAINS; i++) acc[i] = _mm512_set1_ps((float)i);
+    for (size_t it = 0; it < iterations; it++)
+        for (int i = 0; i < CK_PEAK_CHAINS; i++) acc[i] = _mm512_fmadd_ps(acc[i], a, b);
+    float sink = 0;
+    for (int i = 0; i < CK_PEAK_CHAINS; i++) sink += _mm512_reduce_add_ps(acc[i]);
+    return (double)sink * 0.0 + (double)iterations * CK_PEAK_CHAINS * 16 * 2;
+}
+
+CK_TARGET_AVX2 static double peak_fp32_avx2(size_t iterations) {
+    __m256 acc[CK_PEAK_CHAINS];
+    const __m256 a = _mm256_set1_ps(0.999f), b = _mm256_set1_ps(1e-7f);
+    for (int i = 0; i < CK_PEAK_CHAINS; i++) acc[i] = _mm256_set1_ps((float)i);
+    for (size_t it = 0; it < iterations; it++)
+        for (int i = 0; i < CK_PEAK_CHAINS; i++) acc[i] = _mm256_fmadd_ps(acc[i], a, b);
+    __m256 s = acc[0];
+    for (int i = 1; i < CK_PEAK_CHAINS; i++) s = _mm256_add_ps(s, acc[i]);
+    float out[8];
+    _mm256_storeu_ps(out, s);
+    return (double)out[0] * 0.0 + (double)iterations * CK_PEAK_CHAINS * 8 * 2;
+}
+
+CK_TARGET_AVX512VNNI static double peak_int8_avx512vnni(size_t iterations) {
+    __m512i acc[CK_PEAK_CHAINS];
+    const __m512i a = _mm512_set1_epi8(3), b = _mm512_set1_epi8(-2);
+    for (int i = 0; i < CK_PEAK_CHAINS; i++) acc[i] = _mm512_set1_epi32(i);
+    for (size_t it = 0; it < iterations; it++)
+        for (int i = 0; i < CK_PEAK_CHAINS; i++) acc[i] = _mm512_dpbusd_epi32(acc[i], a, b);
+    int32_t sink = 0;
+    for (int i = 0; i < CK_PEAK_CHAINS; i++) sink += _mm512_reduce_add_epi32(acc[i]);
+    return (double)(sink & 0) + (double)iterations * CK_PEAK_CHAINS * 64 * 2;
+}
+#endif
+
+static double peak_fp32_scalar(size_t iterations) {
+    volatile float sink = 0;
+    float acc[CK_PEAK_CHAINS];
+    for (int i = 0; i < CK_PEAK_CHAINS; i++) acc[i] = (float)i;
+    for (size_t it = 0; it < iterations; it++)
+        for (int i = 0; i < CK_PEAK_CHAINS; i++) acc[i] = acc[i] * 0.999f + 1e-7f;
+    for (int i = 0; i < CK_PEAK_CHAINS; i++) sink += acc[i];
+    return (double)iterations * CK_PEAK_CHAINS * 2;
+}
+
+/* Runs `loop` with a growing iteration count until one run lasts ~20 ms; returns operations per second. */
+static double measure(double (*loop)(size_t)) {
+    size_t iterations = 1 << 12;
+    for (;;) {
+        double start = ck_now();
+        double ops = loop(iterations);
+        double seconds = ck_now() - start;
+        if (seconds > 0.02) return ops / seconds;
+        iterations *= 2;
+    }
+}
+
+double ck_peak_fp32_gflops(void) {
+#if defined(__x86_64__)
+    switch (ck_ew_isa_active()) {
+    case CK_EW_AVX512: return measure(peak_fp32_avx512) * 1e-9;
+    case CK_EW_AVX2: return measure(peak_fp32_avx2) * 1e-9;
+    default: break;
+    }
+#endif
+    return measure(peak_fp32_scalar) * 1e-9;
+}
+
+double ck_peak_int8_gops(void) {
+#if defined(__x86_64__)
+    if (ck_isa_active() == CK_ISA_AVX512VNNI) return measure(peak_int8_avx512vnni) * 1e-9;
+#endif
+    return 0;
+}
