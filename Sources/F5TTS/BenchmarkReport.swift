@@ -1,0 +1,116 @@
+import F5Compute
+import Foundation
+
+/// Median stage times of one backend's end-to-end runs, in seconds.
+public struct StageTimes: Codable, Sendable {
+    public var load: Double
+    public var text: Double
+    public var reference: Double
+    public var sampling: Double
+    public var vocoder: Double
+    public var total: Double
+
+    public static let names = ["load", "text", "reference", "sampling", "vocoder"]
+    public var values: [Double] { [load, text, reference, sampling, vocoder] }
+}
+
+/// One backend measured end to end.
+public struct BackendResult: Codable, Sendable {
+    public var backend: String
+    public var repeats: Int
+    public var stages: StageTimes
+    /// Per-step seconds of the median run.
+    public var stepSeconds: [Double]
+    public var medianStepSeconds: Double
+    public var audioSeconds: Double
+    /// Processing time over audio time (below 1 is faster than real time).
+    public var realTimeFactor: Double
+    /// DiT FLOPs per step (CFG batch of 2) over the median step time.
+    public var ditGFLOPS: Double
+    public var fractionOfFP32Peak: Double
+    public var fractionOfInt8Peak: Double?
+    /// Maximum resident set of the process that ran it.
+    public var peakMemoryMB: Double
+}
+
+/// The published benchmark: both backends on one model, the machine, and their ratio.
+public struct BenchmarkReport: Codable, Sendable {
+    public var date: String
+    public var machine: ComputeEnvironment
+    public var peaks: MachinePeaks
+    public var model: String
+    public var frames: Int
+    public var steps: Int
+    public var cfgStrength: Double
+    public var workload: DiTWorkload
+    public var results: [BackendResult]
+    /// Seconds per step of the reference PyTorch pipeline, when measured in the same run.
+    public var referenceStepSeconds: Double?
+
+    public func result(_ backend: String) -> BackendResult? { results.first { $0.backend == backend } }
+    public var directOverDequant: Double? {
+        guard let d = result("direct"), let q = result("dequant") else { return nil }
+        return d.stages.total / q.stages.total
+    }
+
+    public func json() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return try encoder.encode(self)
+    }
+
+    public func markdown(chartFile: String? = nil) -> String {
+        func f(_ x: Double, _ digits: Int = 2) -> String { String(format: "%.\(digits)f", x) }
+        var md = "# f5tts benchmark\n\n"
+        md += "- machine: \(machine.summary)\n"
+        md += "- measured peaks (\(peaks.threads) threads): fp32 \(f(peaks.fp32GFLOPS, 0)) GFLOP/s, int8 \(f(peaks.int8GOPS, 0)) GOP/s\n"
+        md += "- model: \(model); N = \(frames) frames, \(steps) steps, CFG \(f(cfgStrength, 1)) (batch of 2), "
+        md += "\(f(workload.total * 2 / 1e12, 3)) TFLOP per step (attention \(f(100 * workload.attentionFLOPs / workload.total, 0)) %)\n"
+        md += "- date: \(date)\n\n"
+        md += "| backend | total s | load | text | reference | sampling | vocoder | s/step | RTF | DiT GFLOP/s | of fp32 peak | of int8 peak | peak MB |\n"
+        md += "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n"
+        for r in results {
+            let s = r.stages
+            md += "| \(r.backend) | \(f(s.total)) | \(f(s.load)) | \(f(s.text, 3)) | \(f(s.reference, 3)) | \(f(s.sampling)) | \(f(s.vocoder, 3)) "
+            md += "| \(f(r.medianStepSeconds, 3)) | \(f(r.realTimeFactor)) | \(f(r.ditGFLOPS, 0)) | \(f(100 * r.fractionOfFP32Peak, 0)) % "
+            md += "| \(r.fractionOfInt8Peak.map { f(100 * $0, 0) + " %" } ?? "-") | \(f(r.peakMemoryMB, 0)) |\n"
+        }
+        md += "\n"
+        if let ratio = directOverDequant { md += "- direct / dequant total time: **\(f(ratio))x**\n" }
+        if let reference = referenceStepSeconds {
+            for r in results { md += "- \(r.backend) / PyTorch reference per step: **\(f(r.medianStepSeconds / reference))x** (reference \(f(reference)) s/step, same run)\n" }
+        } else {
+            md += "- PyTorch reference: not measured in this run (see bench/reference/README.md)\n"
+        }
+        if let chartFile { md += "\n![where the time goes](\(chartFile))\n" }
+        return md
+    }
+
+    /// Horizontal stacked bars of the stage times, one bar per backend.
+    public func svg() -> String {
+        let colors = ["#8da0cb", "#66c2a5", "#fc8d62", "#e78ac3", "#a6d854"]
+        let width = 760.0, left = 90.0, barHeight = 34.0, top = 40.0
+        let longest = max(results.map(\.stages.total).max() ?? 1, 1e-9)
+        let scale = (width - left - 30) / longest
+        let height = top + Double(results.count) * (barHeight + 16) + 60
+        var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" font-family=\"sans-serif\" font-size=\"12\">\n"
+        svg += "<text x=\"10\" y=\"22\" font-size=\"15\">Where the time goes (s), N = \(frames), \(steps) steps</text>\n"
+        for (row, r) in results.enumerated() {
+            let y = top + Double(row) * (barHeight + 16)
+            svg += "<text x=\"10\" y=\"\(y + barHeight / 2 + 4)\">\(r.backend)</text>\n"
+            var x = left
+            for (i, value) in r.stages.values.enumerated() {
+                let w = value * scale
+                svg += "<rect x=\"\(x)\" y=\"\(y)\" width=\"\(max(w, 0))\" height=\"\(barHeight)\" fill=\"\(colors[i])\"><title>\(StageTimes.names[i]) \(String(format: "%.3f", value)) s</title></rect>\n"
+                x += w
+            }
+            svg += "<text x=\"\(x + 6)\" y=\"\(y + barHeight / 2 + 4)\">\(String(format: "%.2f s", r.stages.total))</text>\n"
+        }
+        let legendY = height - 24
+        for (i, name) in StageTimes.names.enumerated() {
+            let x = left + Double(i) * 120
+            svg += "<rect x=\"\(x)\" y=\"\(legendY - 10)\" width=\"12\" height=\"12\" fill=\"\(colors[i])\"/><text x=\"\(x + 16)\" y=\"\(legendY)\">\(name)</text>\n"
+        }
+        return svg + "</svg>\n"
+    }
+}
