@@ -39,6 +39,8 @@ let package = Package(
         .testTarget(name: "F5ComputeTests", dependencies: ["F5Compute", "CKernels"]),
         .testTarget(name: "F5AudioTests", dependencies: ["F5Audio"]),
         .executableTarget(name: "f5tts-bench-kernels", dependencies: ["F5Compute"], path: "bench/Kernels"),
+        .target(name: "F5Text"),
+        .testTarget(name: "F5TextTests", dependencies: ["F5Text"]),
     ],
     swiftLanguageModes: [.v5]
 )
