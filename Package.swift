@@ -30,7 +30,7 @@ let package = Package(
             dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "F5Compute", dependencies: ["CKernels", "COpenBLAS", "F5Bundle"]),
         .target(name: "F5Audio", dependencies: ["CSndFile", "F5Compute", "F5Bundle"]),
-        .target(name: "F5TTS", dependencies: ["F5Bundle", "F5Compute", "F5Audio"]),
+        .target(name: "F5TTS", dependencies: ["F5Bundle", "F5Compute", "F5Audio", "F5Text", "F5Model"]),
         .executableTarget(
             name: "f5tts",
             dependencies: ["F5TTS", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -39,6 +39,8 @@ let package = Package(
         .testTarget(name: "F5ComputeTests", dependencies: ["F5Compute", "CKernels"]),
         .testTarget(name: "F5AudioTests", dependencies: ["F5Audio"]),
         .executableTarget(name: "f5tts-bench-kernels", dependencies: ["F5Compute"], path: "bench/Kernels"),
+        .target(name: "F5Model", dependencies: ["F5Compute", "F5Bundle"]),
+        .testTarget(name: "F5ModelTests", dependencies: ["F5Model"]),
         .target(name: "F5Text"),
         .testTarget(name: "F5TextTests", dependencies: ["F5Text"]),
     ],

@@ -1,18 +1,25 @@
 import CKernels
 import COpenBLAS
+import Foundation
 
 /// Multi-head scaled dot-product attention (no mask) on `[n, heads*headDim]` row-major buffers,
 /// laid out as to_q / to_k / to_v produce them (head h owns columns h*headDim ..< (h+1)*headDim).
 public enum Attention {
     /// Blocked: per head, blocks of `queryBlock` queries against all keys. The score block
-    /// (queryBlock x n floats) stays in L2; the full heads x n x n scores never exist. Tasks
-    /// (head, block) run on `ComputeThreads.count` workers, each calling single-threaded sgemm.
+    /// (queryBlock x n floats) stays in L2; the full heads x n x n scores never exist. With
+    /// AVX-512 and headDim a multiple of 16 this is the fused C kernel (ck_attention_head);
+    /// otherwise tasks (head, block) run on `ComputeThreads.count` workers, each calling
+    /// single-threaded sgemm.
     public static func forward(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
                                out: UnsafeMutablePointer<Float>, n: Int, heads: Int, headDim: Int,
                                rowStride: Int? = nil, queryBlock: Int = 64) {
         let ld = rowStride ?? heads * headDim
         precondition(ld >= heads * headDim && queryBlock > 0, "row stride too small for heads x headDim")
         guard n > 0, heads > 0, headDim > 0 else { return }
+        if ck_attention_fused_available(headDim) != 0 {
+            fused(q: q, k: k, v: v, out: out, n: n, heads: heads, headDim: headDim, ld: ld, queryBlock: queryBlock)
+            return
+        }
         let blocks = (n + queryBlock - 1) / queryBlock
         let tasks = heads * blocks
         let workers = min(ComputeThreads.count, tasks)
@@ -27,6 +34,51 @@ public enum Attention {
                     }
                 }
             }
+        }
+    }
+
+    /// The fused C kernel (AVX-512), no BLAS. Tasks are whole heads when there are at least 4 per
+    /// worker, otherwise each head is cut into equal row ranges (on block boundaries) so that
+    /// there are; workers take tasks from a shared counter, so one slowed down by other load does
+    /// not hold the rest up. Each task packs its head's K and V once.
+    private static func fused(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
+                              out: UnsafeMutablePointer<Float>, n: Int, heads: Int, headDim: Int, ld: Int,
+                              queryBlock: Int) {
+        let blocks = (n + queryBlock - 1) / queryBlock
+        let threads = min(ComputeThreads.count, heads * blocks)
+        let perHead = min(blocks, (4 * threads + heads - 1) / heads)
+        let tasks = heads * perHead
+        let workers = min(threads, tasks)
+        let scale = 1 / Float(headDim).squareRoot()
+        let floats = ck_attention_scratch_floats(n, headDim, queryBlock)
+        let counter = TaskCounter()
+        ComputeThreads.parallelFor(workers) { _ in
+            Scratch.with(bytes: floats * 4) { raw in
+                let scratch = raw.assumingMemoryBound(to: Float.self)
+                while let task = counter.next(below: tasks) {
+                    let head = task / perHead, part = task % perHead
+                    let column = head * headDim
+                    // Row ranges on block boundaries: part p owns blocks [p B / P, (p + 1) B / P).
+                    let row0 = blocks * part / perHead * queryBlock
+                    let row1 = min(n, blocks * (part + 1) / perHead * queryBlock)
+                    ck_attention_head(q + column, k + column, v + column, out + column, n, headDim, ld,
+                                      row0, row1, queryBlock, scale, scratch)
+                }
+            }
+        }
+    }
+
+    /// Hands out 0, 1, 2, ... to concurrent workers.
+    private final class TaskCounter: @unchecked Sendable {
+        private let lock = NSLock()
+        private var value = 0
+
+        func next(below limit: Int) -> Int? {
+            lock.lock()
+            defer { lock.unlock() }
+            guard value < limit else { return nil }
+            value += 1
+            return value - 1
         }
     }
 

@@ -2,3 +2,5 @@
 @_exported import F5Audio
 @_exported import F5Bundle
 @_exported import F5Compute
+@_exported import F5Model
+@_exported import F5Text

@@ -1,8 +1,19 @@
+import CKernels
 import F5Compute
 import Foundation
 import XCTest
 
 final class AttentionTests: XCTestCase {
+    override func tearDown() { ComputeISA.force(nil) }
+
+    private func check(_ out: [Float], _ expected: [Double], n: Int, width: Int, ld: Int, _ label: String) {
+        var worst = 0.0
+        for i in 0..<n {
+            for c in 0..<width { worst = max(worst, abs(Double(out[i * ld + c]) - expected[i * ld + c])) }
+        }
+        XCTAssertLessThanOrEqual(worst, 2e-5, label)
+    }
+
     /// softmax(q k^T / sqrt(d)) v per head, in float64.
     private func naive(_ q: [Float], _ k: [Float], _ v: [Float], n: Int, heads: Int, d: Int, ld: Int) -> [Double] {
         var out = [Double](repeating: 0, count: n * ld)
@@ -37,6 +48,48 @@ final class AttentionTests: XCTestCase {
                     }
                 }
             }
+        }
+    }
+
+    /// Every ISA level (AVX-512: the fused C kernel; below: the sgemm path) on shapes that hit the
+    /// kernel's tails: keys not a multiple of 16 or of the 96-key panel, query blocks not a
+    /// multiple of the 4-row and 6-row tiles, head widths 16..128 and one that is not a multiple
+    /// of 16, a single head split across workers, and large scores (max subtraction).
+    func testForwardAtEveryLevelAgainstNaive() {
+        let cases: [(n: Int, heads: Int, d: Int, block: Int, range: Float)] = [
+            (17, 1, 16, 64, 2), (200, 2, 32, 48, 2), (97, 3, 48, 7, 2), (113, 1, 64, 13, 2),
+            (64, 2, 128, 64, 2), (50, 2, 24, 16, 2), (150, 2, 64, 64, 6),
+        ]
+        for level in ComputeISA.supported {
+            ComputeISA.force(level)
+            for (n, heads, d, block, range) in cases {
+                let ld = heads * d + 5
+                var rng = TestRandom(seed: UInt64(n * 100 + d + heads))
+                let q = rng.floats(n * ld, -range, range), k = rng.floats(n * ld, -range, range), v = rng.floats(n * ld, -1, 1)
+                let expected = naive(q, k, v, n: n, heads: heads, d: d, ld: ld)
+                var out = [Float](repeating: 0, count: n * ld)
+                Attention.forward(q: q, k: k, v: v, out: &out, n: n, heads: heads, headDim: d, rowStride: ld, queryBlock: block)
+                check(out, expected, n: n, width: heads * d, ld: ld, "\(level) N\(n) H\(heads) d\(d) block \(block)")
+            }
+        }
+    }
+
+    /// ck_attention_head directly, on sub-ranges of rows, at AVX-512 (micro-kernels) and below
+    /// (the portable C twin); rows outside the range are left alone.
+    func testFusedKernelRowRanges() {
+        let n = 130, d = 64, ld = 70
+        var rng = TestRandom(seed: 99)
+        let q = rng.floats(n * ld, -2, 2), k = rng.floats(n * ld, -2, 2), v = rng.floats(n * ld, -1, 1)
+        let expected = naive(q, k, v, n: n, heads: 1, d: d, ld: ld)
+        for level in ComputeISA.supported {
+            ComputeISA.force(level)
+            var out = [Float](repeating: 7, count: n * ld)
+            var scratch = [Float](repeating: .nan, count: ck_attention_scratch_floats(n, d, 20))
+            for (row0, row1) in [(0, 33), (33, 34), (34, 130)] {
+                ck_attention_head(q, k, v, &out, n, d, ld, row0, row1, 20, 1 / Float(d).squareRoot(), &scratch)
+            }
+            check(out, expected, n: n, width: d, ld: ld, "fused \(level)")
+            for i in 0..<n { XCTAssertEqual(out[i * ld + d], 7, "column past the head written at \(level)") }
         }
     }
 }

@@ -1,5 +1,7 @@
 // Kernel benchmark: sgemm on fp32 weights vs the dequant and direct Q4 paths, and blocked vs
-// materialised attention. Usage: f5tts-bench-kernels [--quick] [--json PATH]
+// materialised attention. Usage: f5tts-bench-kernels [--quick] [--json PATH] [--attention-only]
+// [--attention N[,N...]] (attention sequence lengths; default 1212, or 256 with --quick)
+// [--attention-block B] (query block of Attention.forward; default its own)
 import COpenBLAS
 import F5Bundle
 import F5Compute
@@ -11,6 +13,11 @@ ComputeThreads.configure()
 let arguments = CommandLine.arguments
 let quick = arguments.contains("--quick")
 let jsonPath = arguments.firstIndex(of: "--json").flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil }
+let attentionOnly = arguments.contains("--attention-only")
+let attentionLengths = arguments.firstIndex(of: "--attention")
+    .flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil }
+    .map { $0.split(separator: ",").compactMap { Int($0) } } ?? [quick ? 256 : 1212]
+let attentionBlock = arguments.firstIndex(of: "--attention-block").flatMap { $0 + 1 < arguments.count ? Int(arguments[$0 + 1]) : nil }
 
 let environment = ComputeEnvironment.current()
 let check = OpenBLASSetup.selfCheck()
@@ -70,7 +77,13 @@ func benchAttention(n: Int, heads: Int, headDim: Int) -> AttentionResult {
     let width = heads * headDim
     let q = randomFloats(n * width), k = q.reversed() as [Float], v = randomFloats(n * width).map { $0 * 0.5 }
     var out = [Float](repeating: 0, count: n * width)
-    let blocked = bestTime { Attention.forward(q: q, k: k, v: v, out: &out, n: n, heads: heads, headDim: headDim) }
+    let blocked = bestTime {
+        if let attentionBlock {
+            Attention.forward(q: q, k: k, v: v, out: &out, n: n, heads: heads, headDim: headDim, queryBlock: attentionBlock)
+        } else {
+            Attention.forward(q: q, k: k, v: v, out: &out, n: n, heads: heads, headDim: headDim)
+        }
+    }
     let plain = bestTime { Attention.materialized(q: q, k: k, v: v, out: &out, n: n, heads: heads, headDim: headDim) }
     let flop = 4.0 * Double(n * n * headDim * heads)
     return AttentionResult(n: n, heads: heads, headDim: headDim, blockedGFLOPS: flop / blocked / 1e9,
@@ -78,7 +91,7 @@ func benchAttention(n: Int, heads: Int, headDim: Int) -> AttentionResult {
                            materializedMs: plain * 1e3, speedup: plain / blocked)
 }
 
-let rowsList = quick ? [1, 256] : [1, 2, 2424]
+let rowsList = attentionOnly ? [] : quick ? [1, 256] : [1, 2, 2424]
 let shapes = quick ? [(1024, 1024)] : [(1024, 1024), (2048, 1024), (1024, 2048), (6144, 1024)]
 var linear: [LinearResult] = []
 print("\nGFLOP/s       M     N     K   sgemm  deq-1st  deq-cached  direct  | cached/sgemm  direct/deq")
@@ -92,7 +105,7 @@ for m in rowsList {
     }
 }
 
-let attention = [benchAttention(n: quick ? 256 : 1212, heads: 16, headDim: 64)]
+let attention = attentionLengths.map { benchAttention(n: $0, heads: 16, headDim: 64) }
 for a in attention {
     print("\nattention N=\(a.n) heads=\(a.heads)x\(a.headDim): blocked \(format(a.blockedMs, 2)) ms (\(format(a.blockedGFLOPS)) GFLOP/s), "
           + "sgemm-softmax-sgemm per head \(format(a.materializedMs, 2)) ms (\(format(a.materializedGFLOPS)) GFLOP/s), speedup \(format(a.speedup, 2))x")

@@ -117,6 +117,22 @@ double ck_peak_fp32_gflops(void);
 /* int8 vpdpbusd GOP/s (2 per multiply-add) with AVX-512 VNNI active; 0 otherwise. */
 double ck_peak_int8_gops(void);
 
+/* ---- Fused attention (one head, fp32). ----
+ *
+ * out[i, :] = softmax(scale * q[i, :] k^T) v for query rows i in [row0, row1), against all n keys:
+ * q, k, v, out point at the head's first column, rows have stride ld, head_dim columns are used.
+ * Query blocks of query_block rows: scores of one block (query_block x n) exist at a time, the
+ * softmax subtracts the row max in fp32. K and V are packed once per call into `scratch`
+ * (ck_attention_scratch_floats(n, head_dim, query_block) floats, any alignment), so a caller
+ * should give one call as many rows of a head as it can. Single-threaded; calls on disjoint
+ * output rows may run in parallel with their own scratch. */
+size_t ck_attention_scratch_floats(size_t n, size_t head_dim, size_t query_block);
+/* 1 when ck_attention_head runs the AVX-512 micro-kernels for this head_dim (AVX-512 active and
+ * head_dim a multiple of 16); otherwise it runs a slow portable loop. */
+int ck_attention_fused_available(size_t head_dim);
+void ck_attention_head(const float *q, const float *k, const float *v, float *out, size_t n, size_t head_dim,
+                       size_t ld, size_t row0, size_t row1, size_t query_block, float scale, float *scratch);
+
 #ifdef __cplusplus
 }
 #endif

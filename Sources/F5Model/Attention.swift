@@ -1,0 +1,43 @@
+import F5Bundle
+import F5Compute
+
+/// Multi-head self-attention without mask: to_q / to_k / to_v, RoPE, softmax(q k^T / sqrt(d)) v
+/// per batch item, to_out.
+final class Attention {
+    let heads: Int
+    let headDim: Int
+    let toQ: Linear
+    let toK: Linear
+    let toV: Linear
+    let toOut: Linear
+    let rotary: RotaryEmbedding
+
+    init(_ weights: ModelWeights, block: Int, architecture a: F5Architecture) throws {
+        let p = "transformer_blocks.\(block).attn."
+        let inner = a.heads * a.dimHead
+        heads = a.heads
+        headDim = a.dimHead
+        toQ = try weights.linear(p + "to_q", in: a.dim, out: inner)
+        toK = try weights.linear(p + "to_k", in: a.dim, out: inner)
+        toV = try weights.linear(p + "to_v", in: a.dim, out: inner)
+        toOut = try weights.linear(p + "to_out.0", in: inner, out: a.dim)
+        rotary = RotaryEmbedding(headDim: a.dimHead, rotatedHeads: a.ropeHeads)
+    }
+
+    /// out [batch * frames, dim] from x [batch * frames, dim].
+    func forward(_ x: UnsafePointer<Float>, frames: Int, batch: Int, rope: RotaryEmbedding.Table,
+                 into out: UnsafeMutablePointer<Float>, workspace w: DiTWorkspace) {
+        let rows = batch * frames, inner = heads * headDim
+        toQ(x, rows: rows, into: w.query)
+        toK(x, rows: rows, into: w.key)
+        toV(x, rows: rows, into: w.value)
+        rotary.apply(w.query, frames: frames, batch: batch, rowStride: inner, table: rope)
+        rotary.apply(w.key, frames: frames, batch: batch, rowStride: inner, table: rope)
+        for b in 0..<batch {
+            let offset = b * frames * inner
+            F5Compute.Attention.forward(q: w.query + offset, k: w.key + offset, v: w.value + offset,
+                                        out: w.attention + offset, n: frames, heads: heads, headDim: headDim)
+        }
+        toOut(w.attention, rows: rows, into: out)
+    }
+}

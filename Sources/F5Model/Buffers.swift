@@ -1,0 +1,22 @@
+import F5Compute
+
+/// fp32 scratch of a fixed size, aligned for vector loads; allocated once per synthesis.
+final class FloatBuffer {
+    let count: Int
+    private let storage: AlignedBuffer
+    let pointer: UnsafeMutablePointer<Float>
+
+    init(_ count: Int) {
+        self.count = count
+        storage = AlignedBuffer(byteCount: count * MemoryLayout<Float>.stride)
+        pointer = storage.floats()
+        pointer.initialize(repeating: 0, count: count)
+    }
+
+    convenience init(_ values: [Float]) {
+        self.init(values.count)
+        values.withUnsafeBufferPointer { if let base = $0.baseAddress { pointer.update(from: base, count: values.count) } }
+    }
+
+    var array: [Float] { Array(UnsafeBufferPointer(start: pointer, count: count)) }
+}

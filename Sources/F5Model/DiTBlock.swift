@@ -1,0 +1,38 @@
+import F5Bundle
+/// x += gate_msa * Attention(AdaLN(x)); x += gate_mlp * FeedForward(LN(x) * (1 + scale_mlp) + shift_mlp).
+final class DiTBlock {
+    let dim: Int
+    let attnNorm: AdaLayerNormZero
+    let attn: Attention
+    let ff: FeedForward
+
+    init(_ weights: ModelWeights, index: Int, architecture a: F5Architecture) throws {
+        dim = a.dim
+        attnNorm = try AdaLayerNormZero(weights, block: index, dim: a.dim)
+        attn = try Attention(weights, block: index, architecture: a)
+        ff = try FeedForward(weights, block: index, dim: a.dim, mult: a.ffMult)
+    }
+
+    /// In place on x [batch * frames, dim]; `modulation` is this step's 6 * dim row.
+    func forward(_ x: UnsafeMutablePointer<Float>, frames: Int, batch: Int, modulation m: UnsafePointer<Float>,
+                 rope: RotaryEmbedding.Table, workspace w: DiTWorkspace) {
+        typealias C = AdaLayerNormZero.Chunk
+        let rows = batch * frames
+        func chunk(_ c: C) -> UnsafePointer<Float> { m + c.rawValue * dim }
+
+        AdaLayerNormZero.modulate(x, rows: rows, dim: dim, onePlusScale: chunk(.onePlusScaleMSA), shift: chunk(.shiftMSA), into: w.hidden)
+        attn.forward(w.hidden, frames: frames, batch: batch, rope: rope, into: w.branch, workspace: w)
+        addGated(x, w.branch, gate: chunk(.gateMSA), rows: rows)
+
+        AdaLayerNormZero.modulate(x, rows: rows, dim: dim, onePlusScale: chunk(.onePlusScaleMLP), shift: chunk(.shiftMLP), into: w.hidden)
+        ff.forward(w.hidden, rows: rows, into: w.branch, workspace: w)
+        addGated(x, w.branch, gate: chunk(.gateMLP), rows: rows)
+    }
+
+    private func addGated(_ x: UnsafeMutablePointer<Float>, _ y: UnsafePointer<Float>, gate: UnsafePointer<Float>, rows: Int) {
+        for r in 0..<rows {
+            let xr = x + r * dim, yr = y + r * dim
+            for c in 0..<dim { xr[c] += gate[c] * yr[c] }
+        }
+    }
+}

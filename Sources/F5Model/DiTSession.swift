@@ -1,0 +1,130 @@
+import F5Compute
+import Foundation
+
+/// Where `DiTSession.velocity` can be observed (tests and debugging).
+public enum DiTStage: Hashable, Sendable {
+    /// Output of the input embedding, [batch * frames, dim].
+    case inputEmbedding
+    /// Output of transformer block i, [batch * frames, dim].
+    case block(Int)
+}
+
+/// Seconds spent caching a synthesis' x-independent parts.
+public struct PreparationTimings: Codable, Equatable, Sendable {
+    public var textEmbeddingSeconds: Double = 0
+    public var inputConditioningSeconds: Double = 0
+    public var timeModulationSeconds: Double = 0
+}
+
+/// One synthesis' caches and buffers for a DiT: made by `DiT.prepare`, then `velocity` once per
+/// function evaluation. Branch 0 is cond (reference audio + text), branch 1 (with guidance) uncond
+/// (zero audio, filler text). Not thread-safe: one forward at a time.
+public final class DiTSession {
+    public let frames: Int
+    /// 2 with guidance (cond, uncond), else 1.
+    public let batch: Int
+    /// Flow times the modulations were computed for; `velocity` takes an index into them.
+    public let times: [Float]
+    public let timings: PreparationTimings
+
+    let model: DiT
+    let workspace: DiTWorkspace
+    /// [batch * frames, textDim].
+    let textEmbeddings: FloatBuffer
+    /// proj([0 | cond | text]) per branch, [batch * frames, dim].
+    let inputBase: FloatBuffer
+    let rope: RotaryEmbedding.Table
+    /// [times, depth, 6 dim].
+    let blockModulations: FloatBuffer
+    /// [times, 2 dim].
+    let finalModulations: FloatBuffer
+
+    init(model: DiT, cond: [Float], condFrames: Int, textIDs: [Int32], frames: Int, times: [Float], batch: Int) {
+        let a = model.architecture
+        self.model = model
+        self.frames = frames
+        self.batch = batch
+        self.times = times
+        var timings = PreparationTimings()
+        workspace = DiTWorkspace(architecture: a, frames: frames, batch: batch, convolution: model.inputEmbed.convPosEmbed.conv1)
+        rope = RotaryEmbedding.Table(frames: frames, headDim: a.dimHead)
+
+        var clock = Date()
+        func lap() -> Double { defer { clock = Date() }; return Date().timeIntervalSince(clock) }
+        textEmbeddings = FloatBuffer(batch * frames * a.textDim)
+        let scratch = FloatBuffer(frames * max(3 * a.textDim, a.melDim + a.textDim))
+        for b in 0..<batch {
+            model.textEmbed.forward(ids: textIDs, frames: frames, dropText: b == 1,
+                                    into: textEmbeddings.pointer + b * frames * a.textDim, scratch: scratch.pointer)
+        }
+        timings.textEmbeddingSeconds = lap()
+
+        inputBase = FloatBuffer(batch * frames * a.dim)
+        let paddedCond = FloatBuffer(frames * a.melDim)
+        cond.withUnsafeBufferPointer { c in
+            if let base = c.baseAddress { paddedCond.pointer.update(from: base, count: condFrames * a.melDim) }
+        }
+        for b in 0..<batch {
+            model.inputEmbed.conditioning(cond: b == 0 ? paddedCond.pointer : nil, text: textEmbeddings.pointer + b * frames * a.textDim,
+                                          frames: frames, into: inputBase.pointer + b * frames * a.dim, scratch: scratch.pointer)
+        }
+        timings.inputConditioningSeconds = lap()
+
+        // Every t-only quantity, for all times at once (M = times.count rows per GEMM).
+        let count = times.count, depth = a.depth
+        let siluTime = FloatBuffer(count * a.dim)
+        model.timeEmbed.forward(times, into: siluTime.pointer)
+        Elementwise.silu(siluTime.pointer, siluTime.pointer, count: count * a.dim)
+        blockModulations = FloatBuffer(count * depth * 6 * a.dim)
+        let perBlock = FloatBuffer(count * 6 * a.dim)
+        for (i, block) in model.transformerBlocks.enumerated() {
+            block.attnNorm.modulations(siluTime: siluTime.pointer, rows: count, into: perBlock.pointer)
+            for s in 0..<count {
+                (blockModulations.pointer + (s * depth + i) * 6 * a.dim).update(from: perBlock.pointer + s * 6 * a.dim, count: 6 * a.dim)
+            }
+        }
+        finalModulations = FloatBuffer(count * 2 * a.dim)
+        model.normOut.modulations(siluTime: siluTime.pointer, rows: count, into: finalModulations.pointer)
+        timings.timeModulationSeconds = lap()
+        self.timings = timings
+    }
+
+    /// The text embedding of one branch (0 cond, 1 uncond), [frames, textDim].
+    public func textEmbedding(branch: Int) -> [Float] {
+        precondition((0..<batch).contains(branch), "branch \(branch) outside 0..<\(batch)")
+        let width = frames * model.architecture.textDim
+        return Array(UnsafeBufferPointer(start: textEmbeddings.pointer + branch * width, count: width))
+    }
+
+    /// DiT output for noisy mel x [frames, melDim] at `times[timeIndex]`: out [batch * frames, melDim],
+    /// cond branch first.
+    public func velocity(x: UnsafePointer<Float>, timeIndex: Int, into out: UnsafeMutablePointer<Float>,
+                         observer: ((DiTStage, UnsafeBufferPointer<Float>) -> Void)? = nil) {
+        precondition(times.indices.contains(timeIndex), "time index \(timeIndex) outside 0..<\(times.count)")
+        let a = model.architecture, w = workspace, rows = batch * frames
+        let stream = UnsafeBufferPointer(start: w.residual, count: rows * a.dim)
+        model.inputEmbed.forward(x: x, base: inputBase.pointer, frames: frames, batch: batch, into: w.residual, workspace: w)
+        observer?(.inputEmbedding, stream)
+        for (i, block) in model.transformerBlocks.enumerated() {
+            let modulation = blockModulations.pointer + (timeIndex * a.depth + i) * 6 * a.dim
+            block.forward(w.residual, frames: frames, batch: batch, modulation: modulation, rope: rope, workspace: w)
+            observer?(.block(i), stream)
+        }
+        model.normOut.forward(w.residual, rows: rows, modulation: finalModulations.pointer + timeIndex * 2 * a.dim, into: w.hidden)
+        model.projOut(w.hidden, rows: rows, into: out)
+    }
+
+    /// Array form of `velocity` (allocates; for tests and one-off calls).
+    public func velocity(x: [Float], timeIndex: Int, observer: ((DiTStage, UnsafeBufferPointer<Float>) -> Void)? = nil) throws -> [Float] {
+        let expected = frames * model.architecture.melDim
+        guard x.count == expected else { throw ModelError.wrongCount(argument: "x", expected: expected, found: x.count) }
+        guard times.indices.contains(timeIndex) else {
+            throw ModelError.invalidArgument(argument: "timeIndex", expected: "0..<\(times.count)", found: "\(timeIndex)")
+        }
+        var out = [Float](repeating: 0, count: batch * expected)
+        x.withUnsafeBufferPointer { xp in
+            out.withUnsafeMutableBufferPointer { velocity(x: xp.baseAddress!, timeIndex: timeIndex, into: $0.baseAddress!, observer: observer) }
+        }
+        return out
+    }
+}

@@ -1,0 +1,94 @@
+import Foundation
+
+/// `CFM.sample` of the reference for one utterance: the duration rule, noise, time grid (EPSS, sway),
+/// a fixed-grid ODE solve with classifier-free guidance, and the reference frames restored at the end.
+public final class FlowSampler {
+    /// `CFM.sample`'s max_duration.
+    public static let maxDuration = 65536
+    /// Guidance below this strength runs the cond branch only (as the reference).
+    public static let guidanceThreshold: Float = 1e-5
+    public let model: DiT
+
+    public init(model: DiT) { self.model = model }
+
+    /// The reference's frame count: max(max(text tokens, condFrames) + 1, requested), at most
+    /// `maxDuration`. Tokens are the ids that are not -1.
+    public static func frameCount(condFrames: Int, textIDs: [Int32], requestedFrames: Int) -> Int {
+        let tokens = textIDs.filter { $0 != -1 }.count
+        return min(max(max(tokens, condFrames) + 1, requestedFrames), maxDuration)
+    }
+
+    /// Samples a mel [frames, melDim] where frames = `frameCount(condFrames:textIDs:requestedFrames: totalFrames)`.
+    /// `cond` is the reference mel [condFrames, melDim]; `textIDs` are vocabulary ids (-1 = filler),
+    /// reference text followed by the text to speak. `noise` must hold frames * melDim values when given.
+    /// `progress(step, steps)` is called after each step.
+    public func sample(cond: [Float], condFrames: Int, textIDs: [Int32], totalFrames: Int, options: SamplerOptions = SamplerOptions(),
+                       noise: Noise = .generator(.torch(seed: 0)), progress: ((Int, Int) -> Void)? = nil) throws -> SamplerResult {
+        let start = Date()
+        let mel = model.architecture.melDim
+        guard options.steps >= 1 else { throw ModelError.invalidArgument(argument: "steps", expected: "at least 1", found: "\(options.steps)") }
+        guard options.cfg.isFinite else { throw ModelError.invalidArgument(argument: "cfg", expected: "a finite number", found: "\(options.cfg)") }
+        if let sway = options.sway, !sway.isFinite {
+            throw ModelError.invalidArgument(argument: "sway", expected: "a finite number or none", found: "\(sway)")
+        }
+        guard condFrames >= 0 else { throw ModelError.invalidArgument(argument: "condFrames", expected: "at least 0", found: "\(condFrames)") }
+        let frames = Self.frameCount(condFrames: condFrames, textIDs: textIDs, requestedFrames: totalFrames)
+        let count = frames * mel
+        let y0: [Float]
+        switch noise {
+        case let .values(values):
+            guard values.count == count else { throw ModelError.wrongCount(argument: "noise", expected: count, found: values.count) }
+            y0 = values
+        case let .generator(generator):
+            y0 = generator.noise(frames: frames, channels: mel)
+        }
+
+        let grid = TimeGrid.timesteps(steps: options.steps, sway: options.sway, useEPSS: options.useEPSS)
+        let evaluationTimes: [Float] = (0..<options.steps).flatMap { k -> [Float] in
+            switch options.method {
+            case .euler: return [grid[k]]
+            case .midpoint: return [grid[k], grid[k] + 0.5 * (grid[k + 1] - grid[k])]
+            }
+        }
+        let guidance = options.cfg >= Self.guidanceThreshold
+        let session = try model.prepare(cond: cond, condFrames: condFrames, textIDs: textIDs, frames: frames,
+                                        times: evaluationTimes, guidance: guidance)
+        var timings = SamplerTimings(preparation: session.timings)
+
+        let y = FloatBuffer(y0), f0 = FloatBuffer(count), f1 = FloatBuffer(count), yMid = FloatBuffer(count)
+        let raw = FloatBuffer(session.batch * count)
+        // f(t, x) = pred + (pred - null) * cfg, one packed forward of both branches.
+        func flow(_ timeIndex: Int, _ x: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
+            session.velocity(x: x, timeIndex: timeIndex, into: raw.pointer)
+            let pred = raw.pointer, null = raw.pointer + count
+            if guidance {
+                for i in 0..<count { out[i] = pred[i] + (pred[i] - null[i]) * options.cfg }
+            } else {
+                out.update(from: pred, count: count)
+            }
+        }
+
+        for k in 0..<options.steps {
+            let stepStart = Date()
+            let dt = grid[k + 1] - grid[k]
+            switch options.method {
+            case .euler:
+                flow(k, y.pointer, into: f0.pointer)
+                for i in 0..<count { y.pointer[i] += dt * f0.pointer[i] }
+            case .midpoint:
+                let halfDt = 0.5 * dt
+                flow(2 * k, y.pointer, into: f0.pointer)
+                for i in 0..<count { yMid.pointer[i] = y.pointer[i] + f0.pointer[i] * halfDt }
+                flow(2 * k + 1, yMid.pointer, into: f1.pointer)
+                for i in 0..<count { y.pointer[i] += dt * f1.pointer[i] }
+            }
+            timings.stepSeconds.append(Date().timeIntervalSince(stepStart))
+            progress?(k + 1, options.steps)
+        }
+
+        var out = y.array
+        out.replaceSubrange(0..<(condFrames * mel), with: cond)
+        timings.totalSeconds = Date().timeIntervalSince(start)
+        return SamplerResult(mel: out, frames: frames, timings: timings)
+    }
+}

@@ -1,0 +1,40 @@
+import F5Bundle
+import F5Compute
+
+/// Resolves the DiT's tensors by name once at load, checking every shape, and prepares linear
+/// layers on the chosen backend.
+struct ModelWeights {
+    let bundle: WeightBundle
+    let backend: any LinearBackend
+    let prefix = "transformer."
+
+    func shape(_ name: String) throws -> [Int] {
+        guard let shape = bundle.shape(of: prefix + name) else { throw ModelError.missingTensor(prefix + name) }
+        return shape
+    }
+
+    func checkShape(_ name: String, _ expected: [Int]) throws {
+        let found = try shape(name)
+        guard found == expected else { throw ModelError.tensorShape(tensor: prefix + name, expected: expected, found: found) }
+    }
+
+    /// A Q4 weight of exactly `shape`.
+    func q4(_ name: String, shape: [Int]) throws -> Q4Tensor {
+        try checkShape(name, shape)
+        guard let tensor = bundle.q4Tensors[prefix + name] else { throw ModelError.tensorNotQuantized(prefix + name) }
+        return tensor
+    }
+
+    /// fp32 values of any tensor (dense converted, Q4 dequantized) of exactly `shape`.
+    func floats(_ name: String, shape: [Int]) throws -> [Float] {
+        try checkShape(name, shape)
+        return try bundle.floats(prefix + name)
+    }
+
+    /// `<name>.weight` [out, in] and `<name>.bias` [out].
+    func linear(_ name: String, in inFeatures: Int, out outFeatures: Int) throws -> Linear {
+        let weight = try q4(name + ".weight", shape: [outFeatures, inFeatures])
+        let bias = try floats(name + ".bias", shape: [outFeatures])
+        return Linear(backend.prepare(weight, bias: bias))
+    }
+}

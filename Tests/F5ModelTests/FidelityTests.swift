@@ -1,0 +1,60 @@
+import F5Bundle
+import F5Compute
+import F5Model
+import XCTest
+
+/// The DiT and the sampler against the real f5-tts package on tiny random models (v0 and v1), with
+/// the same (dequantized) weights on both sides.
+final class FidelityTests: XCTestCase {
+    static let intermediateTolerance = 1e-4
+    static let dequantSNR = 80.0
+    static let directSNR = 36.0
+
+    func testIntermediatesV0() throws { try checkIntermediates("v0") }
+    func testIntermediatesV1() throws { try checkIntermediates("v1") }
+    func testSamplerDequantV0() throws { try checkRuns("v0", backend: .dequant, minimumSNR: Self.dequantSNR) }
+    func testSamplerDequantV1() throws { try checkRuns("v1", backend: .dequant, minimumSNR: Self.dequantSNR) }
+    func testSamplerDirectV0() throws { try checkRuns("v0", backend: .direct, minimumSNR: Self.directSNR) }
+    func testSamplerDirectV1() throws { try checkRuns("v1", backend: .direct, minimumSNR: Self.directSNR) }
+
+    private func checkIntermediates(_ tag: String) throws {
+        let fixture = try ModelFixtures.Convention(tag)
+        let model = try DiT(bundle: fixture.bundle, backend: makeLinearBackend(.dequant))
+        let cond = try fixture.tensor("cond"), noise = try fixture.tensor("noise")
+        let session = try model.prepare(cond: cond, condFrames: fixture.refFrames, textIDs: fixture.text, frames: fixture.frames,
+                                        times: [fixture.time], guidance: true)
+        let textEmbedding = session.textEmbedding(branch: 0) + session.textEmbedding(branch: 1)
+        var stages: [DiTStage: [Float]] = [:]
+        let velocity = try session.velocity(x: noise, timeIndex: 0) { stage, values in
+            if stage == .inputEmbedding || stage == .block(0) { stages[stage] = Array(values) }
+        }
+        let checks: [(String, [Float])] = [("text_embed", textEmbedding), ("input_embed", stages[.inputEmbedding] ?? []),
+                                           ("block0", stages[.block(0)] ?? []), ("velocity", velocity)]
+        for (name, ours) in checks {
+            let error = maxRelativeError(ours, try fixture.tensor(name))
+            print("[\(tag)] \(name): max relative error \(error)")
+            XCTAssertLessThanOrEqual(error, Self.intermediateTolerance, "\(tag) \(name)")
+        }
+    }
+
+    private func checkRuns(_ tag: String, backend kind: BackendKind, minimumSNR: Double) throws {
+        let fixture = try ModelFixtures.Convention(tag)
+        let sampler = FlowSampler(model: try DiT(bundle: fixture.bundle, backend: makeLinearBackend(kind)))
+        let cond = try fixture.tensor("cond"), noise = try fixture.tensor("noise")
+        for (name, run) in fixture.runs.sorted(by: { $0.key < $1.key }) {
+            let options = SamplerOptions(steps: run["steps"] as! Int, cfg: Float(run["cfg"] as! Double), sway: Float(run["sway"] as! Double),
+                                         method: ODEMethod(rawValue: run["method"] as! String)!)
+            var progress: [Int] = []
+            let result = try sampler.sample(cond: cond, condFrames: fixture.refFrames, textIDs: fixture.text, totalFrames: fixture.duration,
+                                            options: options, noise: .values(noise)) { step, total in
+                XCTAssertEqual(total, options.steps)
+                progress.append(step)
+            }
+            XCTAssertEqual(result.frames, fixture.frames)
+            XCTAssertEqual(progress, Array(1...options.steps))
+            let value = snr(result.mel, try fixture.tensor("final_\(name)"))
+            print("[\(tag) \(kind.rawValue)] final_\(name): SNR \(value) dB")
+            XCTAssertGreaterThanOrEqual(value, minimumSNR, "\(tag) \(kind.rawValue) \(name)")
+        }
+    }
+}
