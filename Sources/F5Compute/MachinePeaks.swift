@@ -10,6 +10,10 @@ public struct MachinePeaks: Codable, Sendable {
     /// int8 dot-product throughput (vpdpbusd), 0 where the direct path has no VNNI.
     public var int8GOPS: Double
 
+    public init(threads: Int, fp32GFLOPS: Double, int8GOPS: Double) {
+        self.threads = threads; self.fp32GFLOPS = fp32GFLOPS; self.int8GOPS = int8GOPS
+    }
+
     public static func measure(threads: Int = ComputeThreads.count) -> MachinePeaks {
         let results = UnsafeMutableBufferPointer<(Double, Double)>.allocate(capacity: threads)
         defer { results.deallocate() }

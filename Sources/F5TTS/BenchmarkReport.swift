@@ -47,6 +47,13 @@ public struct BenchmarkReport: Codable, Sendable {
     /// Seconds per step of the reference PyTorch pipeline, when measured in the same run.
     public var referenceStepSeconds: Double?
 
+    public init(date: String, machine: ComputeEnvironment, peaks: MachinePeaks, model: String, frames: Int, steps: Int,
+                cfgStrength: Double, workload: DiTWorkload, results: [BackendResult], referenceStepSeconds: Double?) {
+        self.date = date; self.machine = machine; self.peaks = peaks; self.model = model; self.frames = frames
+        self.steps = steps; self.cfgStrength = cfgStrength; self.workload = workload; self.results = results
+        self.referenceStepSeconds = referenceStepSeconds
+    }
+
     public func result(_ backend: String) -> BackendResult? { results.first { $0.backend == backend } }
     public var directOverDequant: Double? {
         guard let d = result("direct"), let q = result("dequant") else { return nil }

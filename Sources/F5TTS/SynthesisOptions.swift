@@ -59,6 +59,7 @@ public struct SynthesisTimings: Codable, Sendable {
     /// Input conditioning and time modulation cached before the steps.
     public var preparation = 0.0
     public var stepSeconds: [Double] = []
+    /// The sampler without the text embeddings: preparation and every step.
     public var sampling = 0.0
     public var vocoder = 0.0
     public var total = 0.0

@@ -83,7 +83,7 @@ public final class Synthesizer {
             timings.text += preparation.textEmbeddingSeconds
             timings.preparation += preparation.inputConditioningSeconds + preparation.timeModulationSeconds
             timings.stepSeconds += result.timings.stepSeconds
-            timings.sampling += result.timings.totalSeconds
+            timings.sampling += result.timings.totalSeconds - preparation.textEmbeddingSeconds
             let generated = result.mel[(keepFrom * melDim)...]
             let frames = result.frames - keepFrom
             let vocoderStart = Date()

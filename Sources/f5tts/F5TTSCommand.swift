@@ -6,5 +6,7 @@ struct F5TTSCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "f5tts",
         abstract: "Run F5-TTS from its 4-bit bundle on the CPU.",
-        subcommands: [InspectCommand.self, VerifyCommand.self, QuantizeCommand.self, MakeSyntheticCommand.self, SpeakCommand.self, VocodeCommand.self, DownloadCommand.self])
+        subcommands: [SpeakCommand.self, DemoCommand.self, BenchCommand.self, VocodeCommand.self, InspectCommand.self,
+                      VerifyCommand.self, DownloadCommand.self, QuantizeCommand.self, MakeSyntheticCommand.self,
+                      BenchChildCommand.self])
 }

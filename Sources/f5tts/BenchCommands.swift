@@ -1,0 +1,128 @@
+import ArgumentParser
+import F5TTS
+import Foundation
+
+/// The fixed English paragraph of the demo and the benchmarks (about 10 s of speech after the built-in voice).
+let demoParagraph = "The quick brown fox jumps over the lazy dog. Flow matching turns random noise into speech, "
+    + "one small step at a time, on an ordinary desktop processor."
+
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "End-to-end benchmark of both backends (each in its own process), with a Markdown/JSON/SVG report.")
+
+    @Option(help: "Model folder (default: the synthetic model of --preset, created once in the cache).")
+    var model: String?
+
+    @Option(help: "Synthetic model used without --model: base (full F5TTS_Base size) or tiny.")
+    var preset: SyntheticWeights.Preset = .base
+
+    @Option(help: "Total mel frames sampled, reference included.")
+    var frames = 1212
+
+    @Option(help: "Sampling steps.")
+    var steps = 8
+
+    @Option(help: "Runs per backend; the median is reported.")
+    var repeats = 3
+
+    @Option(help: "Comma-separated backends to run.")
+    var backends = "dequant,direct"
+
+    @Option(help: "Folder for report.md, report.json and report.svg.")
+    var out = "bench-out"
+
+    @Option(name: .customLong("reference-python"), help: "Python with the PyPI F5-TTS stack: also time the PyTorch reference in this run.")
+    var referencePython: String?
+
+    @Option(help: "A previous report.json: fail when a ratio regressed by more than --max-regression.")
+    var baseline: String?
+
+    @Option(name: .customLong("max-regression"), help: "Allowed relative regression of ratios against --baseline.")
+    var maxRegression = 0.25
+
+    @OptionGroup var compute: ComputeOptions
+
+    func run() throws {
+        let kinds = try backends.split(separator: ",").map { name -> BackendKind in
+            guard let kind = BackendKind(rawValue: String(name)) else { throw ValidationError("unknown backend '\(name)' in --backends") }
+            return kind
+        }
+        let modelPath = try model ?? DefaultModel.ensure(preset: preset).path
+        let benchmark = EndToEndBenchmark(model: modelPath, backends: kinds, frames: frames, steps: steps, repeats: repeats,
+                                          text: demoParagraph, compute: compute, outputFolder: out, audioPath: nil,
+                                          referencePython: referencePython)
+        let report = try benchmark.run()
+        let markdown = report.markdown(chartFile: "report.svg")
+        try markdown.write(toFile: (out as NSString).appendingPathComponent("report.md"), atomically: true, encoding: .utf8)
+        print(markdown)
+        if let baseline {
+            let previous = try JSONDecoder().decode(BenchmarkReport.self, from: Data(contentsOf: URL(fileURLWithPath: baseline)))
+            let regressions = RatioCheck.regressions(current: report, baseline: previous, tolerance: maxRegression)
+            for line in regressions { Log.info("regression: \(line)") }
+            if !regressions.isEmpty { throw ExitCode(1) }
+            print("ratios within \(Int(maxRegression * 100)) % of \(baseline)")
+        }
+    }
+}
+
+/// Compares machine-independent ratios of two reports (never absolute times: these machines are noisy).
+enum RatioCheck {
+    static func regressions(current: BenchmarkReport, baseline: BenchmarkReport, tolerance: Double) -> [String] {
+        var found: [String] = []
+        if let now = current.directOverDequant, let before = baseline.directOverDequant, now > before * (1 + tolerance) {
+            found.append(String(format: "direct/dequant time %.2f, baseline %.2f", now, before))
+        }
+        for result in current.results {
+            guard let old = baseline.result(result.backend) else { continue }
+            if result.fractionOfFP32Peak < old.fractionOfFP32Peak * (1 - tolerance) {
+                found.append("\(result.backend) DiT throughput " + String(format: "%.0f %% of fp32 peak, baseline %.0f %%",
+                                                                          100 * result.fractionOfFP32Peak, 100 * old.fractionOfFP32Peak))
+            }
+        }
+        return found
+    }
+}
+
+struct DemoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "Synthesise a fixed paragraph with both backends on the built-in model and write demo.wav and a report.")
+
+    @Option(help: "Output folder.")
+    var out = "demo-out"
+
+    @Option(help: "Model folder (default: the full-size synthetic model, created once in the cache).")
+    var model: String?
+
+    @Option(help: "Sampling steps.")
+    var steps = 8
+
+    @OptionGroup var compute: ComputeOptions
+
+    func run() throws {
+        let (modelPath, created) = try model.map { ($0, false) } ?? DefaultModel.ensure(preset: .base)
+        if created { Log.info("created the synthetic F5TTS_Base + Vocos model in \(modelPath)") }
+        let audio = (out as NSString).appendingPathComponent("demo.wav")
+        let benchmark = EndToEndBenchmark(model: modelPath, backends: [.dequant, .direct], frames: nil, steps: steps, repeats: 1,
+                                          text: demoParagraph, compute: compute, outputFolder: out, audioPath: audio,
+                                          referencePython: nil)
+        let report = try benchmark.run()
+        try AudioWriter.write(samples: BuiltinVoice.audio().floatSamples, sampleRate: BuiltinVoice.sampleRate,
+                              to: (out as NSString).appendingPathComponent("reference.wav"))
+        let synthetic = model == nil
+        var markdown = "# f5tts demo\n\n"
+        markdown += "Text: \"\(demoParagraph)\"\n\n"
+        markdown += "Audio: `\(audio)` (direct backend), reference voice: `\(out)/reference.wav` (built in).\n\n"
+        if synthetic {
+            markdown += "**These are synthetic random weights: the audio is noise-like, not speech.** They have the exact size and "
+            markdown += "layout of the published F5TTS_Base 4-bit bundle, so the timings are representative. For real speech, "
+            markdown += "fetch the published bundle (`f5tts download --dir f5tts-4bit-distill`) and run "
+            markdown += "`f5tts speak --model f5tts-4bit-distill/peyton_voice_q4.tar --ref-audio voice.wav --ref-text \"...\" --text \"...\"`, "
+            markdown += "or this demo on it with `f5tts demo --model DIR`.\n\n"
+        }
+        markdown += report.markdown(chartFile: "report.svg")
+        try markdown.write(toFile: (out as NSString).appendingPathComponent("report.md"), atomically: true, encoding: .utf8)
+        print(markdown)
+    }
+}

@@ -1,0 +1,123 @@
+import ArgumentParser
+import F5TTS
+import Foundation
+
+/// Runs each backend in a child process of this executable (so each one's peak memory is its own),
+/// collects their results and writes the report (Markdown, JSON, SVG) into a folder.
+struct EndToEndBenchmark {
+    var model: String
+    var backends: [BackendKind]
+    var frames: Int?
+    var steps: Int
+    var repeats: Int
+    var text: String
+    var compute: ComputeOptions
+    var outputFolder: String
+    /// Where the chosen backend's audio goes (demo), if anywhere.
+    var audioPath: String?
+    var referencePython: String?
+
+    func run() throws -> BenchmarkReport {
+        try FileManager.default.createDirectory(atPath: outputFolder, withIntermediateDirectories: true)
+        let peaks = MachinePeaks.measure()
+        var results: [BackendResult] = []
+        var last: ChildResult?
+        for backend in backends {
+            let resultPath = (outputFolder as NSString).appendingPathComponent("run-\(backend.rawValue).json")
+            var arguments = ["bench-child", "--model", model, "--backend", backend.rawValue, "--steps", String(steps),
+                             "--repeats", String(repeats), "--text", text, "--result", resultPath,
+                             "--peak-fp32", String(peaks.fp32GFLOPS), "--peak-int8", String(peaks.int8GOPS)]
+            if let frames { arguments += ["--frames", String(frames)] }
+            if let threads = compute.threads { arguments += ["--threads", String(threads)] }
+            if let cacheMB = compute.cacheMB { arguments += ["--cache-mb", String(cacheMB)] }
+            if let audioPath, backend == backends.last { arguments += ["--audio", audioPath] }
+            Log.info("running the \(backend.rawValue) backend (\(repeats) run(s))...")
+            try runChild(arguments)
+            let child = try JSONDecoder().decode(ChildResult.self, from: Data(contentsOf: URL(fileURLWithPath: resultPath)))
+            try? FileManager.default.removeItem(atPath: resultPath)
+            results.append(child.result)
+            last = child
+        }
+        guard let last else { throw ValidationError("no backend to run") }
+        var report = BenchmarkReport(
+            date: ISO8601DateFormatter().string(from: Date()), machine: ComputeEnvironment.current(), peaks: peaks,
+            model: model, frames: last.frames, steps: steps, cfgStrength: 2, workload: last.workload, results: results,
+            referenceStepSeconds: nil)
+        if let referencePython {
+            report.referenceStepSeconds = try referenceStepSeconds(python: referencePython, frames: last.frames)
+        }
+        let folder = outputFolder as NSString
+        try report.json().write(to: URL(fileURLWithPath: folder.appendingPathComponent("report.json")))
+        try report.svg().write(toFile: folder.appendingPathComponent("report.svg"), atomically: true, encoding: .utf8)
+        return report
+    }
+
+    private func runChild(_ arguments: [String]) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/proc/self/exe")
+        process.arguments = arguments
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw ExitCode(process.terminationStatus) }
+    }
+
+    /// Seconds per step of the PyTorch reference, timed by bench/reference/time_reference.py in this run.
+    private func referenceStepSeconds(python: String, frames: Int) throws -> Double {
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("bench/reference/time_reference.py").path
+        Log.info("timing the PyTorch reference (\(script))...")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: python)
+        var arguments = [script, "--frames", String(frames), "--steps", String(steps)]
+        if let threads = compute.threads { arguments += ["--threads", String(threads)] }
+        process.arguments = arguments
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        struct Timing: Decodable { let seconds_per_step: Double }
+        guard process.terminationStatus == 0, let timing = try? JSONDecoder().decode(Timing.self, from: data) else {
+            throw ValidationError("the PyTorch reference timing failed (exit \(process.terminationStatus)); see bench/reference/README.md")
+        }
+        return timing.seconds_per_step
+    }
+}
+
+/// What a child process hands back.
+struct ChildResult: Codable {
+    var result: BackendResult
+    /// Frames sampled for the first chunk (reference included) and its DiT workload.
+    var frames: Int
+    var workload: DiTWorkload
+}
+
+/// The child side of `bench` and `demo`: one backend, measured in its own process.
+struct BenchChildCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "bench-child", abstract: "Internal: one backend of a benchmark.",
+                                                    shouldDisplay: false)
+    @Option var model: String
+    @Option var steps: Int
+    @Option var repeats: Int
+    @Option var text: String
+    @Option var frames: Int?
+    @Option var result: String
+    @Option var audio: String?
+    @Option(name: .customLong("peak-fp32")) var peakFP32: Double
+    @Option(name: .customLong("peak-int8")) var peakInt8: Double
+    @OptionGroup var compute: ComputeOptions
+
+    func run() throws {
+        _ = compute.prepare()
+        var options = SynthesisOptions()
+        options.steps = steps
+        let run = EndToEndRun(model: model, backend: compute.backend, cacheBudgetBytes: compute.cacheMB.map { $0 << 20 },
+                              reference: BuiltinVoice.audio(), referenceText: BuiltinVoice.transcript, text: text,
+                              frames: frames, options: options, repeats: repeats)
+        let peaks = MachinePeaks(threads: ComputeThreads.count, fp32GFLOPS: peakFP32, int8GOPS: peakInt8)
+        let (measured, synthesis, workload, frames) = try run.run(peaks: peaks)
+        if let audio { try AudioWriter.write(samples: synthesis.audio, sampleRate: synthesis.sampleRate, to: audio) }
+        let child = ChildResult(result: measured, frames: frames, workload: workload)
+        try JSONEncoder().encode(child).write(to: URL(fileURLWithPath: result))
+    }
+}
