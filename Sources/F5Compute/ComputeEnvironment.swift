@@ -9,6 +9,8 @@ public struct ComputeEnvironment: Codable, Sendable {
     public var openBLASCore: String
     /// OPENBLAS_CORETYPE as seen by this process (nil when unset).
     public var openBLASCoreType: String?
+    /// OPENBLAS_THREAD_TIMEOUT as seen by this process (nil when unset: workers spin ~0.1 s after each call).
+    public var openBLASThreadTimeout: String?
     public var openBLASThreads: Int
     public var computeThreads: Int
 
@@ -18,13 +20,14 @@ public struct ComputeEnvironment: Codable, Sendable {
             int8ISA: ComputeISA.active, elementwiseISA: ComputeISA.elementwise,
             openBLASCore: OpenBLASSetup.coreName,
             openBLASCoreType: ProcessInfo.processInfo.environment[OpenBLASSetup.coreTypeVariable],
+            openBLASThreadTimeout: ProcessInfo.processInfo.environment[OpenBLASSetup.threadTimeoutVariable],
             openBLASThreads: ComputeThreads.openBLASThreads, computeThreads: ComputeThreads.count)
     }
 
     /// One line for logs.
     public var summary: String {
         "cpu \(cpuModel) (\(cores) cores), int8 \(int8ISA.rawValue), elementwise \(elementwiseISA.rawValue), "
-            + "OpenBLAS \(openBLASCore) x\(openBLASThreads), threads \(computeThreads)"
+            + "OpenBLAS \(openBLASCore) x\(openBLASThreads) (thread timeout \(openBLASThreadTimeout ?? "default")), threads \(computeThreads)"
     }
 
     /// "model name" from /proc/cpuinfo ("unknown" elsewhere).

@@ -56,36 +56,59 @@ public enum OpenBLASSetup {
         case reexecUnavailable(String)
     }
 
-    /// Call first thing in `main`, before any thread of ours starts. Re-executes the process with
-    /// OPENBLAS_CORETYPE set when OpenBLAS loaded a weaker kernel than the CPU supports (execv does not
-    /// return on success); in the re-executed process, confirms the kernel with `selfCheck` and falls
+    /// OpenBLAS's workers spin ~0.1 s after each call by default (2^28 cycles): the fused attention that
+    /// follows the q/k/v projections then runs at half speed. 2^16 cycles (~20 µs) keeps GEMMs as fast.
+    static let threadTimeoutVariable = "OPENBLAS_THREAD_TIMEOUT"
+    static let threadTimeout = "16"
+    /// Guard value when only the thread timeout was set (the core was the user's or already right).
+    static let timeoutOnlyMark = "timeout-only"
+
+    /// Call first thing in `main`, before any thread of ours starts. Re-executes the process once with
+    /// OPENBLAS_CORETYPE set when OpenBLAS loaded a weaker kernel than the CPU supports, and with
+    /// OPENBLAS_THREAD_TIMEOUT set when unset (both are read only when the library loads; execv does not
+    /// return on success). In the re-executed process, confirms a changed kernel with `selfCheck` and falls
     /// back to OpenBLAS's own choice (one more re-exec) when the check fails. Never overrides a value the
     /// user set.
     @discardableResult
     public static func reexecWithBestCore(arguments: [String] = CommandLine.arguments) -> Decision {
         let environment = ProcessInfo.processInfo.environment
         let core = coreName
-        if let original = environment[guardVariable] {
+        let guardValue = environment[guardVariable]
+        if let original = guardValue, original != timeoutOnlyMark {
+            // Re-executed with a core of our choice: confirm it, or go back to OpenBLAS's own.
             if original.hasPrefix(fallbackMark) { return .fellBack(to: core) }
             if selfCheck().passed { return .switched(from: original, to: core) }
-            return reexec(coreType: original, guardValue: fallbackMark + original, arguments: arguments)
+            return reexec([(coreTypeVariable, original)], guardValue: fallbackMark + original, arguments: arguments)
         }
-        if let set = environment[coreTypeVariable] { return .coreTypeAlreadySet(set) }
-        guard let better = recommendedCoreType else { return .noBetterCore(core) }
-        guard rank(core) < rank(better) else { return .coreIsFine(core) }
-        return reexec(coreType: better, guardValue: core, arguments: arguments)
+        var changes: [(String, String)] = []
+        let coreDecision: Decision
+        if let set = environment[coreTypeVariable] {
+            coreDecision = .coreTypeAlreadySet(set)
+        } else if guardValue == nil, let better = recommendedCoreType, rank(core) < rank(better) {
+            coreDecision = .switched(from: core, to: better)
+            changes.append((coreTypeVariable, better))
+        } else {
+            coreDecision = recommendedCoreType == nil ? .noBetterCore(core) : .coreIsFine(core)
+        }
+        if guardValue == nil && environment[threadTimeoutVariable] == nil {
+            changes.append((threadTimeoutVariable, threadTimeout))
+        }
+        guard !changes.isEmpty else { return coreDecision }
+        let changesCore = changes.contains { $0.0 == coreTypeVariable }
+        let decision = reexec(changes, guardValue: changesCore ? core : timeoutOnlyMark, arguments: arguments)
+        return changesCore ? decision : coreDecision
     }
 
-    private static func reexec(coreType: String, guardValue: String, arguments: [String]) -> Decision {
+    private static func reexec(_ changes: [(String, String)], guardValue: String, arguments: [String]) -> Decision {
         #if os(Linux)
-        setenv(coreTypeVariable, coreType, 1)
+        for (name, value) in changes { setenv(name, value, 1) }
         setenv(guardVariable, guardValue, 1)
         var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) }
         argv.append(nil)
         execv("/proc/self/exe", &argv)
         // Only reached when execv failed: undo, so this process reports what it really runs.
         let error = errno
-        unsetenv(coreTypeVariable)
+        for (name, _) in changes { unsetenv(name) }
         unsetenv(guardVariable)
         for p in argv { free(p) }
         return .reexecUnavailable("execv failed: errno \(error)")
