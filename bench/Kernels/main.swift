@@ -2,6 +2,7 @@
 // materialised attention. Usage: f5tts-bench-kernels [--quick] [--json PATH] [--attention-only]
 // [--attention N[,N...]] (attention sequence lengths; default 1212, or 256 with --quick)
 // [--attention-block B] (query block of Attention.forward; default its own)
+// [--baseline PATH [--max-regression 0.25]] (fail when a ratio fell by more than that against a stored report)
 import COpenBLAS
 import F5Bundle
 import F5Compute
@@ -17,6 +18,8 @@ let attentionOnly = arguments.contains("--attention-only")
 let attentionLengths = arguments.firstIndex(of: "--attention")
     .flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil }
     .map { $0.split(separator: ",").compactMap { Int($0) } } ?? [quick ? 256 : 1212]
+let baselinePath = arguments.firstIndex(of: "--baseline").flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil }
+let maxRegression = arguments.firstIndex(of: "--max-regression").flatMap { $0 + 1 < arguments.count ? Double(arguments[$0 + 1]) : nil } ?? 0.25
 let attentionBlock = arguments.firstIndex(of: "--attention-block").flatMap { $0 + 1 < arguments.count ? Int(arguments[$0 + 1]) : nil }
 
 let environment = ComputeEnvironment.current()
@@ -122,4 +125,17 @@ if let jsonPath {
         FileHandle.standardError.write("cannot write \(jsonPath): \(error)\n".data(using: .utf8)!)
         exit(1)
     }
+}
+
+if let baselinePath {
+    let report = BenchmarkReport(environment: environment, openBLASSelfCheck: check, linear: linear, attention: attention)
+    guard let data = FileManager.default.contents(atPath: baselinePath),
+          let baseline = try? JSONDecoder().decode(BenchmarkReport.self, from: data) else {
+        FileHandle.standardError.write("cannot read the baseline report \(baselinePath)\n".data(using: .utf8)!)
+        exit(1)
+    }
+    let regressions = Regression.check(report, against: baseline, tolerance: maxRegression)
+    for line in regressions { print("REGRESSION \(line)") }
+    if !regressions.isEmpty { exit(1) }
+    print("ratios within \(Int(maxRegression * 100)) % of \(baselinePath)")
 }
