@@ -83,6 +83,10 @@ struct SpeakCommand: ParsableCommand {
     }
 
     func run() throws {
+        if !dryRun {
+            try checkWritable(output, option: "--output")
+            if let saveMel { try checkWritable(saveMel, option: "--save-mel") }
+        }
         let backend = compute.prepare()
         let start = Date()
         let files = try ModelFiles.locate(model: model, vocoder: vocoder, vocabulary: vocab)

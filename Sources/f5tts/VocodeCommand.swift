@@ -24,6 +24,7 @@ struct VocodeCommand: ParsableCommand {
     @OptionGroup var compute: ComputeOptions
 
     func run() throws {
+        try checkWritable(output, option: "--output")
         let backend = compute.prepare()
         let start = Date()
         let bundle = try WeightBundle.load(path: vocoder)

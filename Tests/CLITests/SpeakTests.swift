@@ -1,0 +1,300 @@
+import Foundation
+import XCTest
+
+/// `f5tts speak` end to end against the real reference pipeline (`preprocess_ref_audio_text` + `infer_process`
+/// of f5-tts 1.1.22) on a tiny random-weight F5 DiT + Vocos pair: Tests/Fixtures/speak/make_speak_fixtures.py.
+final class SpeakTests: XCTestCase {
+    static let folder = fixturesFolder.appendingPathComponent("speak")
+
+    struct Fixture {
+        let json: [String: Any]
+        func path(_ name: String) -> String { SpeakTests.folder.appendingPathComponent(name).path }
+        var models: String { path(json["models"] as! String) }
+        var refAudio: String { path(json["ref_audio"] as! String) }
+        var refText: String { json["ref_text"] as! String }
+        var settings: [String: Any] { json["settings"] as! [String: Any] }
+        func testCase(_ name: String) -> [String: Any] { (json["cases"] as! [String: Any])[name] as! [String: Any] }
+    }
+
+    func fixture() throws -> Fixture {
+        let data = try Data(contentsOf: Self.folder.appendingPathComponent("speak.json"))
+        return Fixture(json: try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any]))
+    }
+
+    /// The arguments shared by every run: the fixture models and reference, the reference's sampling settings.
+    func common(_ f: Fixture) -> [String] {
+        let s = f.settings
+        return ["speak", "--model", f.models, "--ref-audio", f.refAudio, "--ref-text", f.refText,
+                "--steps", "\(s["nfe_step"] as! Int)", "--cfg-strength", "\(s["cfg_strength"] as! Double)",
+                "--sway-coef=\(s["sway_sampling_coef"] as! Double)", "--speed", "\(s["speed"] as! Double)", "--quiet"]
+    }
+
+    // MARK: - Parity with the reference
+
+    /// Runs the single-chunk case with the reference's noise; returns (waveform, mel [100, T], T).
+    func synthesizeSingle(backend: String) throws -> (wave: [Float], mel: [Float], melShape: [Int], reference: [String: Any]) {
+        let f = try fixture()
+        let single = f.testCase("single")
+        let files = single["files"] as! [String: String]
+        let dir = try scratch()
+        let out = dir.appendingPathComponent("out.wav"), mel = dir.appendingPathComponent("mel.npy")
+        let run = try f5tts(arguments: common(f) + [
+            "--text", single["text"] as! String, "--noise", f.path(files["noise"]!), "--backend", backend,
+            "--output", out.path, "--sample-format", "float32", "--save-mel", mel.path])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let wave = try WAVFile(data: Data(contentsOf: out))
+        XCTAssertEqual(wave.sampleRate, 24000)
+        XCTAssertEqual(wave.channels, 1)
+        XCTAssertEqual(wave.format, 3, "float32 WAV expected (format 3, IEEE float)")
+        XCTAssertEqual(wave.bitsPerSample, 32)
+        let (melValues, melShape) = try NPY.read(mel)
+        return (wave.samples, melValues, melShape, single)
+    }
+
+    func testSingleChunkMatchesTheReferenceWithDequantizedWeights() throws {
+        let f = try fixture()
+        let (wave, mel, melShape, single) = try synthesizeSingle(backend: "dequant")
+        let files = single["files"] as! [String: String]
+        let (refWave, refWaveShape) = try NPY.read(URL(fileURLWithPath: f.path(files["wave"]!)))
+        let (refMel, refMelShape) = try NPY.read(URL(fileURLWithPath: f.path(files["mel"]!)))
+        XCTAssertEqual(refWaveShape, [single["samples"] as! Int])
+        XCTAssertEqual(wave.count, refWave.count, "sample count")
+        XCTAssertEqual(melShape, refMelShape, "saved mel shape [100, frames]")
+        XCTAssertEqual(melShape, [100, single["mel_frames"] as! Int])
+        guard wave.count == refWave.count, melShape == refMelShape else { return }
+        let melSNR = snr(mel, reference: refMel), waveSNR = snr(wave, reference: refWave)
+        print("speak dequant: mel SNR \(melSNR) dB, wave SNR \(waveSNR) dB")
+        XCTAssertGreaterThanOrEqual(melSNR, 80, "mel SNR (dB) against the reference's combined spectrogram")
+        XCTAssertGreaterThanOrEqual(waveSNR, 80, "waveform SNR (dB) against the reference's final wave")
+    }
+
+    func testSingleChunkDirectBackendStaysCloseToTheReference() throws {
+        let f = try fixture()
+        let (wave, mel, melShape, single) = try synthesizeSingle(backend: "direct")
+        let files = single["files"] as! [String: String]
+        let (refMel, refMelShape) = try NPY.read(URL(fileURLWithPath: f.path(files["mel"]!)))
+        XCTAssertEqual(wave.count, single["samples"] as! Int, "sample count")
+        XCTAssertEqual(melShape, refMelShape)
+        guard melShape == refMelShape else { return }
+        let melSNR = snr(mel, reference: refMel)
+        print("speak direct: mel SNR \(melSNR) dB")
+        XCTAssertGreaterThanOrEqual(melSNR, 30, "mel SNR (dB) with int8 activations")
+    }
+
+    /// The plan (reference frames, chunk texts, token ids, frame counts) equals what the reference handed to
+    /// CFM.sample, for the one-chunk and the two-chunk text.
+    func testDryRunPlansMatchTheReference() throws {
+        let f = try fixture()
+        for name in ["single", "multi"] {
+            let expected = f.testCase(name)
+            let run = try f5tts(arguments: common(f) + ["--text", expected["text"] as! String, "--dry-run"])
+            XCTAssertEqual(run.status, 0, run.stderr)
+            let plan = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any], run.stdout)
+            XCTAssertEqual(plan["ref_frames"] as? Int, expected["ref_frames"] as? Int, name)
+            let chunks = try XCTUnwrap(plan["chunks"] as? [[String: Any]]), want = expected["chunks"] as! [[String: Any]]
+            XCTAssertEqual(chunks.count, want.count, "\(name): chunk count")
+            for (index, (got, ref)) in zip(chunks, want).enumerated() {
+                XCTAssertEqual(got["text"] as? String, ref["text"] as? String, "\(name) chunk \(index): text")
+                XCTAssertEqual(got["frames"] as? Int, ref["frames"] as? Int, "\(name) chunk \(index): frames")
+                XCTAssertEqual(got["token_ids"] as? [Int], ref["token_ids"] as? [Int], "\(name) chunk \(index): token ids")
+            }
+        }
+        XCTAssertEqual(f.testCase("multi")["chunks"].map { ($0 as! [Any]).count }, 2, "the multi fixture has two chunks")
+    }
+
+    // MARK: - Errors and output plumbing
+
+    func testMissingReferenceAudioIsNamedAndNothingIsWritten() throws {
+        let f = try fixture()
+        let dir = try scratch()
+        let missing = dir.appendingPathComponent("no-such-reference.wav").path
+        let out = dir.appendingPathComponent("out.wav")
+        let run = try f5tts("speak", "--model", f.models, "--ref-audio", missing, "--ref-text", f.refText,
+                            "--text", "Hello there.", "--output", out.path, "--quiet")
+        XCTAssertTrue((1...127).contains(run.status), "exit \(run.status)")
+        XCTAssertTrue(run.stderr.contains(missing), run.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out.path))
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path), [])
+    }
+
+    func testEmptyTextIsRejected() throws {
+        let f = try fixture()
+        let dir = try scratch()
+        for text in ["", "   \n"] {
+            let out = dir.appendingPathComponent("out.wav")
+            let run = try f5tts(arguments: common(f) + ["--text", text, "--output", out.path])
+            XCTAssertTrue((1...127).contains(run.status), "exit \(run.status) for \(text.debugDescription)")
+            XCTAssertTrue(run.stderr.contains("text"), run.stderr)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: out.path))
+        }
+    }
+
+    func testUnwritableOutputLeavesNoPartialFile() throws {
+        let f = try fixture()
+        let dir = try scratch()
+        // A folder that does not exist, a "folder" that is a file, and a destination that is a folder.
+        let blocker = dir.appendingPathComponent("a-file")
+        try Data("x".utf8).write(to: blocker)
+        let occupied = dir.appendingPathComponent("occupied.wav")
+        try FileManager.default.createDirectory(at: occupied, withIntermediateDirectories: false)
+        try Data("keep".utf8).write(to: occupied.appendingPathComponent("inside"))
+        for target in [dir.appendingPathComponent("missing/out.wav"), blocker.appendingPathComponent("out.wav"), occupied] {
+            let run = try f5tts(arguments: common(f) + ["--text", "Hello there.", "--output", target.path])
+            XCTAssertTrue((1...127).contains(run.status), "exit \(run.status) for \(target.path)")
+            XCTAssertTrue(run.stderr.contains(target.path), run.stderr)
+        }
+        // Nothing but what the test made: no temporary or partial file anywhere.
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted(), ["a-file", "occupied.wav"])
+        XCTAssertEqual(try Data(contentsOf: blocker), Data("x".utf8))
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: occupied.path), ["inside"])
+    }
+
+    func testNoiseWithTheWrongFrameCountIsRejected() throws {
+        let f = try fixture()
+        let single = f.testCase("single")
+        let noise = f.path((single["files"] as! [String: String])["noise"]!)
+        let frames = (single["chunks"] as! [[String: Any]])[0]["frames"] as! Int
+        let dir = try scratch()
+        let out = dir.appendingPathComponent("out.wav")
+        // A longer text plans more frames than the noise holds.
+        let run = try f5tts(arguments: common(f) + ["--text", "Nice to meet you, my dear old friend, at last.", "--noise", noise,
+                                                    "--output", out.path])
+        XCTAssertTrue((1...127).contains(run.status), "exit \(run.status)")
+        XCTAssertTrue(run.stderr.contains("noise") && run.stderr.contains("\(frames)"), run.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out.path))
+    }
+
+    func testChineseTextGivesAClearError() throws {
+        let f = try fixture()
+        let dir = try scratch()
+        let out = dir.appendingPathComponent("out.wav")
+        let run = try f5tts(arguments: common(f) + ["--text", "你好，世界。", "--output", out.path])
+        XCTAssertTrue((1...127).contains(run.status), "exit \(run.status)")
+        XCTAssertTrue(run.stderr.contains("你") && run.stderr.lowercased().contains("pinyin"), run.stderr)
+        XCTAssertFalse(run.stderr.contains("Fatal error"), run.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out.path))
+    }
+
+    func testStandardOutputGetsAValidWAV() throws {
+        let f = try fixture()
+        let single = f.testCase("single")
+        let (status, stdout, stderr) = try f5ttsBinary(common(f) + [
+            "--text", single["text"] as! String, "--noise", f.path((single["files"] as! [String: String])["noise"]!),
+            "--backend", "dequant", "--output", "-"])
+        XCTAssertEqual(status, 0, stderr)
+        let wave = try WAVFile(data: stdout)
+        XCTAssertEqual(wave.format, 1, "PCM")
+        XCTAssertEqual(wave.bitsPerSample, 16)
+        XCTAssertEqual(wave.channels, 1)
+        XCTAssertEqual(wave.sampleRate, 24000)
+        XCTAssertEqual(wave.samples.count, single["samples"] as! Int)
+        XCTAssertEqual(wave.riffSize, stdout.count - 8, "RIFF size field")
+        XCTAssertEqual(wave.dataSize, wave.samples.count * 2, "data chunk size field")
+    }
+
+    // MARK: - Helpers
+
+    func f5tts(arguments: [String]) throws -> CLIRun {
+        let (status, out, err) = try f5ttsBinary(arguments)
+        return CLIRun(status: status, stdout: String(decoding: out, as: UTF8.self), stderr: err)
+    }
+
+    /// Like `f5tts(...)`, keeping standard output as bytes (a WAV on stdout is not text).
+    func f5ttsBinary(_ arguments: [String]) throws -> (Int32, Data, String) {
+        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("f5tts")
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        final class Box: @unchecked Sendable { var data = Data() }
+        let stderr = Box()
+        let reader = Thread { stderr.data = err.fileHandleForReading.readDataToEndOfFile() }
+        reader.start()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        while !reader.isFinished { usleep(1000) }
+        return (process.terminationStatus, stdout, String(decoding: stderr.data, as: UTF8.self))
+    }
+
+    /// 10·log10(Σref² / Σ(x − ref)²), in double.
+    func snr(_ x: [Float], reference: [Float]) -> Double {
+        var signal = 0.0, noise = 0.0
+        for (a, b) in zip(x, reference) {
+            signal += Double(b) * Double(b)
+            noise += (Double(a) - Double(b)) * (Double(a) - Double(b))
+        }
+        return noise == 0 ? .infinity : 10 * log10(signal / noise)
+    }
+}
+
+private struct FixtureFormatError: Error, CustomStringConvertible { let description: String }
+
+/// A minimal RIFF/WAVE reader: PCM16 or IEEE float32, any chunk order.
+private struct WAVFile {
+    var format = 0, channels = 0, sampleRate = 0, bitsPerSample = 0, riffSize = 0, dataSize = 0
+    var samples: [Float] = []
+
+    init(data: Data) throws {
+        let bytes = [UInt8](data)
+        func u32(_ i: Int) -> Int { Int(bytes[i]) | Int(bytes[i + 1]) << 8 | Int(bytes[i + 2]) << 16 | Int(bytes[i + 3]) << 24 }
+        func u16(_ i: Int) -> Int { Int(bytes[i]) | Int(bytes[i + 1]) << 8 }
+        func tag(_ i: Int) -> String { String(decoding: bytes[i..<i + 4], as: UTF8.self) }
+        guard bytes.count >= 12, tag(0) == "RIFF", tag(8) == "WAVE" else { throw FixtureFormatError(description: "not a RIFF/WAVE file") }
+        riffSize = u32(4)
+        var offset = 12, sawFormat = false
+        while offset + 8 <= bytes.count {
+            let id = tag(offset), size = u32(offset + 4), body = offset + 8
+            guard body + size <= bytes.count else { throw FixtureFormatError(description: "chunk \(id) runs past the end") }
+            if id == "fmt " {
+                format = u16(body); channels = u16(body + 2); sampleRate = u32(body + 4); bitsPerSample = u16(body + 14)
+                if format == 0xFFFE, size >= 26 { format = u16(body + 24) }  // WAVE_FORMAT_EXTENSIBLE sub-format
+                sawFormat = true
+            } else if id == "data" {
+                guard sawFormat else { throw FixtureFormatError(description: "data before fmt") }
+                dataSize = size
+                switch (format, bitsPerSample) {
+                case (1, 16):
+                    samples = stride(from: body, to: body + size - 1, by: 2).map { Float(Int16(bitPattern: UInt16(u16($0)))) / 32768 }
+                case (3, 32):
+                    samples = stride(from: body, to: body + size - 3, by: 4).map { Float(bitPattern: UInt32(u32($0))) }
+                default:
+                    throw FixtureFormatError(description: "unsupported WAV encoding \(format)/\(bitsPerSample)")
+                }
+                return
+            }
+            offset = body + size + (size & 1)
+        }
+        throw FixtureFormatError(description: "no data chunk")
+    }
+}
+
+/// A minimal .npy reader for little-endian float32 C-order arrays.
+private enum NPY {
+    static func read(_ url: URL) throws -> ([Float], [Int]) {
+        let bytes = [UInt8](try Data(contentsOf: url))
+        guard bytes.count > 10, bytes[0] == 0x93, String(decoding: bytes[1..<6], as: UTF8.self) == "NUMPY" else {
+            throw FixtureFormatError(description: "\(url.path): not a .npy file")
+        }
+        let major = bytes[6]
+        let headerLength = major == 1 ? Int(bytes[8]) | Int(bytes[9]) << 8
+            : Int(bytes[8]) | Int(bytes[9]) << 8 | Int(bytes[10]) << 16 | Int(bytes[11]) << 24
+        let start = major == 1 ? 10 : 12
+        let header = String(decoding: bytes[start..<start + headerLength], as: UTF8.self)
+        guard header.contains("'descr': '<f4'"), header.contains("'fortran_order': False"),
+              let open = header.range(of: "'shape': ("), let close = header[open.upperBound...].firstIndex(of: ")") else {
+            throw FixtureFormatError(description: "\(url.path): expected little-endian float32 C order, header \(header)")
+        }
+        let shape = header[open.upperBound..<close].split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        let count = shape.reduce(1, *), body = start + headerLength
+        guard bytes.count == body + 4 * count else { throw FixtureFormatError(description: "\(url.path): size does not match shape \(shape)") }
+        let values = (0..<count).map { i -> Float in
+            let p = body + 4 * i
+            return Float(bitPattern: UInt32(bytes[p]) | UInt32(bytes[p + 1]) << 8 | UInt32(bytes[p + 2]) << 16 | UInt32(bytes[p + 3]) << 24)
+        }
+        return (values, shape)
+    }
+}
