@@ -18,8 +18,8 @@ final class ConvPositionEmbedding {
                  hidden: UnsafeMutablePointer<Float>, columns: UnsafeMutablePointer<Float>, groupOutput: UnsafeMutablePointer<Float>) {
         let count = batch * frames * conv1.channels
         conv1.forward(x, frames: frames, batch: batch, into: hidden, columns: columns, groupOutput: groupOutput)
-        Elementwise.mish(hidden, hidden, count: count)
+        Pointwise.apply(Elementwise.mish, hidden, count: count)
         conv2.forward(hidden, frames: frames, batch: batch, into: y, columns: columns, groupOutput: groupOutput)
-        Elementwise.mish(y, y, count: count)
+        Pointwise.apply(Elementwise.mish, y, count: count)
     }
 }

@@ -74,7 +74,7 @@ public final class DiTSession {
         let count = times.count, depth = a.depth
         let siluTime = FloatBuffer(count * a.dim)
         model.timeEmbed.forward(times, into: siluTime.pointer)
-        Elementwise.silu(siluTime.pointer, siluTime.pointer, count: count * a.dim)
+        Pointwise.apply(Elementwise.silu, siluTime.pointer, count: count * a.dim)
         blockModulations = FloatBuffer(count * depth * 6 * a.dim)
         let perBlock = FloatBuffer(count * 6 * a.dim)
         for (i, block) in model.transformerBlocks.enumerated() {
@@ -90,17 +90,18 @@ public final class DiTSession {
     }
 
     /// The text embedding of one branch (0 cond, 1 uncond), [frames, textDim].
-    public func textEmbedding(branch: Int) -> [Float] {
-        precondition((0..<batch).contains(branch), "branch \(branch) outside 0..<\(batch)")
+    public func textEmbedding(branch: Int) throws -> [Float] {
+        guard (0..<batch).contains(branch) else {
+            throw ModelError.invalidArgument(argument: "branch", expected: "0..<\(batch)", found: "\(branch)")
+        }
         let width = frames * model.architecture.textDim
         return Array(UnsafeBufferPointer(start: textEmbeddings.pointer + branch * width, count: width))
     }
 
-    /// DiT output for noisy mel x [frames, melDim] at `times[timeIndex]`: out [batch * frames, melDim],
-    /// cond branch first.
-    public func velocity(x: UnsafePointer<Float>, timeIndex: Int, into out: UnsafeMutablePointer<Float>,
-                         observer: ((DiTStage, UnsafeBufferPointer<Float>) -> Void)? = nil) {
-        precondition(times.indices.contains(timeIndex), "time index \(timeIndex) outside 0..<\(times.count)")
+    /// DiT output for noisy mel x [frames, melDim] at `times[timeIndex]` (checked by the callers):
+    /// out [batch * frames, melDim], cond branch first.
+    func velocity(x: UnsafePointer<Float>, timeIndex: Int, into out: UnsafeMutablePointer<Float>,
+                  observer: ((DiTStage, UnsafeBufferPointer<Float>) -> Void)? = nil) {
         let a = model.architecture, w = workspace, rows = batch * frames
         let stream = UnsafeBufferPointer(start: w.residual, count: rows * a.dim)
         model.inputEmbed.forward(x: x, base: inputBase.pointer, frames: frames, batch: batch, into: w.residual, workspace: w)
@@ -114,7 +115,8 @@ public final class DiTSession {
         model.projOut(w.hidden, rows: rows, into: out)
     }
 
-    /// Array form of `velocity` (allocates; for tests and one-off calls).
+    /// DiT output for noisy mel x [frames, melDim] at `times[timeIndex]`: [batch * frames, melDim],
+    /// cond branch first. Allocates its result (the sampler uses the in-place form).
     public func velocity(x: [Float], timeIndex: Int, observer: ((DiTStage, UnsafeBufferPointer<Float>) -> Void)? = nil) throws -> [Float] {
         let expected = frames * model.architecture.melDim
         guard x.count == expected else { throw ModelError.wrongCount(argument: "x", expected: expected, found: x.count) }

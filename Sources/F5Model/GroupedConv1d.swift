@@ -6,14 +6,12 @@ import F5Bundle
 /// so the convolution runs on whichever backend the model uses.
 final class GroupedConv1d {
     let channels: Int
-    let groups: Int
     let kernelSize: Int
     let perGroup: Int
     let groupLayers: [Linear]
 
     init(_ weights: ModelWeights, _ name: String, channels: Int, groups: Int, kernelSize: Int) throws {
         self.channels = channels
-        self.groups = groups
         self.kernelSize = kernelSize
         perGroup = channels / groups
         let weight = try weights.q4(name + ".weight", shape: [channels, perGroup, kernelSize])

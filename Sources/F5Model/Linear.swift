@@ -3,8 +3,6 @@ import F5Compute
 /// nn.Linear on `rows` fp32 rows, whichever backend prepared it.
 struct Linear {
     let layer: any LinearLayer
-    var inFeatures: Int { layer.inFeatures }
-    var outFeatures: Int { layer.outFeatures }
 
     init(_ layer: any LinearLayer) { self.layer = layer }
 

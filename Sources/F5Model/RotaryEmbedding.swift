@@ -31,8 +31,6 @@ struct RotaryEmbedding {
         }
     }
 
-    func table(frames: Int) -> Table { Table(frames: frames, headDim: headDim) }
-
     /// In place on x [batch * frames, rowStride] (q or k as to_q / to_k produce them).
     func apply(_ x: UnsafeMutablePointer<Float>, frames: Int, batch: Int, rowStride: Int, table: Table) {
         let pairs = headDim / 2

@@ -53,6 +53,22 @@ final class BadInputTests: XCTestCase {
         }
     }
 
+    func testSessionArguments() throws {
+        let session = try model.prepare(cond: [], condFrames: 0, textIDs: [1, 2], frames: 8, times: [0.5], guidance: false)
+        XCTAssertEqual(session.batch, 1)
+        expect(.invalidArgument(argument: "branch", expected: "0..<1", found: "1")) { _ = try session.textEmbedding(branch: 1) }
+        expect(.invalidArgument(argument: "timeIndex", expected: "0..<1", found: "1")) {
+            _ = try session.velocity(x: [Float](repeating: 0, count: 800), timeIndex: 1)
+        }
+        expect(.wrongCount(argument: "x", expected: 800, found: 10)) { _ = try session.velocity(x: [Float](repeating: 0, count: 10), timeIndex: 0) }
+        expect(.invalidArgument(argument: "condFrames", expected: "0...8 (frames)", found: "9")) {
+            _ = try model.prepare(cond: [Float](repeating: 0, count: 900), condFrames: 9, textIDs: [1], frames: 8, times: [0], guidance: true)
+        }
+        expect(.invalidArgument(argument: "frames", expected: "at least 1", found: "0")) {
+            _ = try model.prepare(cond: [], condFrames: 0, textIDs: [1], frames: 0, times: [0], guidance: true)
+        }
+    }
+
     func testNotAnF5Bundle() throws {
         let vocos = try WeightBundle.load(path: ModelFixtures.root.deletingLastPathComponent().appendingPathComponent("python-bundles/vocos").path)
         XCTAssertThrowsError(try DiT(bundle: vocos, backend: makeLinearBackend(.dequant))) { error in

@@ -23,7 +23,7 @@ final class FidelityTests: XCTestCase {
         let cond = try fixture.tensor("cond"), noise = try fixture.tensor("noise")
         let session = try model.prepare(cond: cond, condFrames: fixture.refFrames, textIDs: fixture.text, frames: fixture.frames,
                                         times: [fixture.time], guidance: true)
-        let textEmbedding = session.textEmbedding(branch: 0) + session.textEmbedding(branch: 1)
+        let textEmbedding = try session.textEmbedding(branch: 0) + session.textEmbedding(branch: 1)
         var stages: [DiTStage: [Float]] = [:]
         let velocity = try session.velocity(x: noise, timeIndex: 0) { stage, values in
             if stage == .inputEmbedding || stage == .block(0) { stages[stage] = Array(values) }
