@@ -1,6 +1,5 @@
-/// Runs an fp32 pointwise kernel (x, y, count) in place, in L1-sized chunks through a scratch buffer,
-/// on all compute threads. Why a scratch: the CKernels loops are vectorised only when input and output
-/// do not overlap; called in place they take their scalar path (~25x slower).
+/// Runs an fp32 pointwise kernel (x, y, count) in place over `count` values, in chunks spread over all
+/// compute threads (the kernels are vectorised in place; threads matter for the large activations).
 enum Pointwise {
     static let chunk = 4096
 
@@ -8,13 +7,9 @@ enum Pointwise {
                       _ x: UnsafeMutablePointer<Float>, count: Int) {
         let chunks = (count + chunk - 1) / chunk
         parallelRanges(chunks, minimumPerThread: 8) { range in
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: chunk) { scratch in
-                let s = scratch.baseAddress!
-                for c in range {
-                    let start = c * chunk, n = min(chunk, count - start)
-                    kernel(x + start, s, n)
-                    (x + start).update(from: s, count: n)
-                }
+            for c in range {
+                let start = c * chunk
+                kernel(x + start, x + start, min(chunk, count - start))
             }
         }
     }
