@@ -1,6 +1,6 @@
 """Writes the F5Model fidelity fixtures with the real PyPI f5-tts package (tiny random DiTs, v0 and v1).
 
-Regenerate with:  /work/venv/bin/python Tests/Fixtures/model/make_model_fixtures.py
+Regenerate with:  venv/bin/python Tests/Fixtures/model/make_model_fixtures.py
 (needs torch, f5-tts 1.1.x, x-transformers, torchdiffeq, numpy).
 
 For each convention a tiny DiT gets random weights, is written as a Q4 bundle with the independent numpy

@@ -1,6 +1,6 @@
 """Writes the `f5tts speak` end-to-end fixtures with the real reference pipeline (run with the reference virtualenv):
 
-    /work/venv/bin/python Tests/Fixtures/speak/make_speak_fixtures.py
+    venv/bin/python Tests/Fixtures/speak/make_speak_fixtures.py
 
 What it does:
 - models/f5tts: a tiny random-weight F5 DiT (v0 conventions: pe_attn_head=1, text_mask_padding=False) with the

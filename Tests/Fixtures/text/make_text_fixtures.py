@@ -1,6 +1,6 @@
 """Writes the F5Text fixtures from the real f5-tts code (run with the reference virtualenv):
 
-    /work/venv/bin/python Tests/Fixtures/text/make_text_fixtures.py
+    venv/bin/python Tests/Fixtures/text/make_text_fixtures.py
 
 - tokens.json: convert_char_to_pinyin + list_str_to_idx on tricky and random Latin-script strings.
 - plans.json: what infer_process / infer_batch_process hand to CFM.sample for each case (chunk texts, token
