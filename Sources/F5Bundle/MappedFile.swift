@@ -35,6 +35,17 @@ public final class MappedFile: @unchecked Sendable {
 
     private let isMapped: Bool
 
+    /// Drops the resident pages that cover `range` (bytes of the file) from this process. The mapping is
+    /// private and never written, so a later read simply faults the bytes back in from the file: this only
+    /// lowers the resident set after a copy (e.g. repacked weights) has replaced the original.
+    public func releasePages(_ range: Range<Int>) {
+        guard isMapped, !range.isEmpty else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = range.lowerBound / page * page
+        let end = min((range.upperBound + page - 1) / page * page, (count + page - 1) / page * page)
+        _ = madvise(UnsafeMutableRawPointer(mutating: base + start), end - start, Int32(MADV_DONTNEED))
+    }
+
     deinit {
         if isMapped { munmap(UnsafeMutableRawPointer(mutating: base), count) } else { base.deallocate() }
     }

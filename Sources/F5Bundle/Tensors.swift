@@ -60,6 +60,15 @@ public struct Q4Tensor: @unchecked Sendable {
         }
     }
 
+    /// Lets go of the tensor's resident pages when it views a memory-mapped file (no effect otherwise);
+    /// for execution paths that keep their own copy of the weights.
+    public func releaseResidentPages() {
+        guard let file = storage as? MappedFile else { return }
+        let packedOffset = packed - file.base, scalesOffset = scales - file.base
+        file.releasePages(packedOffset..<(packedOffset + packedByteCount))
+        file.releasePages(scalesOffset..<(scalesOffset + 2 * rows))
+    }
+
     /// The whole tensor as fp32, row-major `[rows, cols]`.
     public func dequantized() -> [Float] {
         [Float](unsafeUninitializedCapacity: count) { buffer, initialized in

@@ -43,6 +43,8 @@ public final class DirectInt4Linear: LinearLayer {
         ck_q4_repack(weight.packed.assumingMemoryBound(to: UInt8.self), weight.rows, weight.cols,
                      repacked.raw.assumingMemoryBound(to: UInt8.self))
         scales = (0..<weight.rows).map { weight.scale(row: $0) }
+        // The repacked copy replaces the mapped bytes: keep only one of them resident.
+        weight.releaseResidentPages()
         self.bias = bias
     }
 

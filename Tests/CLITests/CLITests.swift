@@ -2,14 +2,24 @@ import Foundation
 import XCTest
 
 /// What one run of the executable printed and returned.
-struct CLIRun { let status: Int32; let stdout: String; let stderr: String }
+struct CLIRun {
+    let status: Int32
+    /// Standard output as bytes (a WAV on stdout is not text) and as text.
+    let stdoutData: Data
+    let stderr: String
+    var stdout: String { String(decoding: stdoutData, as: UTF8.self) }
+}
 
 let fixturesFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     .deletingLastPathComponent().appendingPathComponent("Fixtures")
 
 extension XCTestCase {
-    /// Runs the executable built next to the test runner (`swift test` builds it: this target depends on it).
     func f5tts(_ arguments: String..., stdin: Data? = nil) throws -> CLIRun {
+        try f5tts(arguments: arguments, stdin: stdin)
+    }
+
+    /// Runs the executable built next to the test runner (`swift test` builds it: this target depends on it).
+    func f5tts(arguments: [String], stdin: Data? = nil) throws -> CLIRun {
         let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("f5tts")
         let process = Process()
         process.executableURL = binary
@@ -29,8 +39,7 @@ extension XCTestCase {
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         while !reader.isFinished { usleep(1000) }
-        return CLIRun(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                      stderr: String(decoding: stderr.data, as: UTF8.self))
+        return CLIRun(status: process.terminationStatus, stdoutData: stdout, stderr: String(decoding: stderr.data, as: UTF8.self))
     }
 
     /// A fresh temporary folder, removed when the test ends.

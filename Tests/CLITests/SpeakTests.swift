@@ -178,10 +178,11 @@ final class SpeakTests: XCTestCase {
     func testStandardOutputGetsAValidWAV() throws {
         let f = try fixture()
         let single = f.testCase("single")
-        let (status, stdout, stderr) = try f5ttsBinary(common(f) + [
+        let run = try f5tts(arguments: common(f) + [
             "--text", single["text"] as! String, "--noise", f.path((single["files"] as! [String: String])["noise"]!),
             "--backend", "dequant", "--output", "-"])
-        XCTAssertEqual(status, 0, stderr)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let stdout = run.stdoutData
         let wave = try WAVFile(data: stdout)
         XCTAssertEqual(wave.format, 1, "PCM")
         XCTAssertEqual(wave.bitsPerSample, 16)
@@ -193,32 +194,6 @@ final class SpeakTests: XCTestCase {
     }
 
     // MARK: - Helpers
-
-    func f5tts(arguments: [String]) throws -> CLIRun {
-        let (status, out, err) = try f5ttsBinary(arguments)
-        return CLIRun(status: status, stdout: String(decoding: out, as: UTF8.self), stderr: err)
-    }
-
-    /// Like `f5tts(...)`, keeping standard output as bytes (a WAV on stdout is not text).
-    func f5ttsBinary(_ arguments: [String]) throws -> (Int32, Data, String) {
-        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("f5tts")
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        final class Box: @unchecked Sendable { var data = Data() }
-        let stderr = Box()
-        let reader = Thread { stderr.data = err.fileHandleForReading.readDataToEndOfFile() }
-        reader.start()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        while !reader.isFinished { usleep(1000) }
-        return (process.terminationStatus, stdout, String(decoding: stderr.data, as: UTF8.self))
-    }
 
     /// 10·log10(Σref² / Σ(x − ref)²), in double.
     func snr(_ x: [Float], reference: [Float]) -> Double {

@@ -25,6 +25,7 @@ import torch
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 from q4export import dequantize, is_q4, write_bundle  # noqa: E402
+from reference_helpers import randomize_dit  # noqa: E402
 
 from f5_tts.model import CFM, DiT  # noqa: E402
 from f5_tts.model.utils import get_epss_timesteps  # noqa: E402
@@ -40,21 +41,6 @@ RUNS = {  # name: (steps, cfg, sway, method)
 }
 
 
-def randomize(model, gen):
-    """Non-zero random weights everywhere (F5 zero-initialises AdaLN and proj_out)."""
-    with torch.no_grad():
-        for name, p in model.named_parameters():
-            if name.endswith("text_embed.text_embed.weight"):
-                p.copy_(torch.randn(p.shape, generator=gen))
-            elif p.ndim >= 2:
-                fan_in = p[0].numel()
-                p.copy_((torch.rand(p.shape, generator=gen) * 2 - 1) * (1.5 / fan_in ** 0.5))
-            elif name.endswith("norm.weight"):
-                p.copy_(1 + 0.1 * torch.randn(p.shape, generator=gen))
-            else:  # biases, GRN gamma / beta
-                p.copy_(0.2 * torch.randn(p.shape, generator=gen))
-
-
 def save(out, name, tensor):
     np.save(os.path.join(out, name + ".npy"), np.ascontiguousarray(tensor.detach().float().numpy()).astype("<f4"))
 
@@ -64,7 +50,7 @@ def make_convention(tag, seed):
     os.makedirs(out, exist_ok=True)
     gen = torch.Generator().manual_seed(seed)
     dit = DiT(**CONFIG, text_num_embeds=VOCAB, **CONVENTIONS[tag])
-    randomize(dit, gen)
+    randomize_dit(dit, gen)
     cfm = CFM(transformer=dit, num_channels=CONFIG["mel_dim"]).eval()
 
     state = [(k, v.float().numpy()) for k, v in cfm.state_dict().items() if k.startswith("transformer.")]

@@ -25,7 +25,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from concurrent.futures import Future
 
 import numpy as np
 import soundfile as sf
@@ -35,6 +34,7 @@ import torchaudio
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 from q4export import dequantize, is_q4, write_bundle  # noqa: E402
+from reference_helpers import SyncExecutor, randomize_dit  # noqa: E402
 
 import f5_tts.infer.utils_infer as U  # noqa: E402
 from f5_tts.model import CFM, DiT  # noqa: E402
@@ -71,24 +71,6 @@ def soundfile_load(path, *args, **kwargs):
 
 
 torchaudio.load = soundfile_load
-
-
-class SyncExecutor:
-    """Replaces infer_batch_process's thread pool so chunks run (and draw their noise) in order."""
-
-    def __init__(self, *args, **kwargs):
-        pass
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-    def submit(self, fn, *args):
-        future = Future()
-        future.set_result(fn(*args))
-        return future
 
 
 U.ThreadPoolExecutor = SyncExecutor
@@ -130,21 +112,6 @@ class RecordingCFM(CFM):
         self.calls.append(dict(noise=drawn[0].float().numpy(), ref_mel=self.mel_spec(cond)[0].float().numpy(),
                                ref_samples=int(cond.shape[-1]), duration=int(duration), **seen))
         return out
-
-
-def randomize_dit(model, gen):
-    """Non-zero random weights everywhere (F5 zero-initialises AdaLN and proj_out); as ../model does."""
-    with torch.no_grad():
-        for name, p in model.named_parameters():
-            if name.endswith("text_embed.text_embed.weight"):
-                p.copy_(torch.randn(p.shape, generator=gen))
-            elif p.ndim >= 2:
-                fan_in = p[0].numel()
-                p.copy_((torch.rand(p.shape, generator=gen) * 2 - 1) * (1.5 / fan_in ** 0.5))
-            elif name.endswith("norm.weight"):
-                p.copy_(1 + 0.1 * torch.randn(p.shape, generator=gen))
-            else:  # biases, GRN gamma / beta
-                p.copy_(0.2 * torch.randn(p.shape, generator=gen))
 
 
 def runtime_view(name, w):

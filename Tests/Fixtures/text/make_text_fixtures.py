@@ -12,8 +12,8 @@ import json
 import os
 import random
 import tempfile
+import sys
 import wave
-from concurrent.futures import Future
 
 import numpy as np
 import torch
@@ -24,25 +24,10 @@ from f5_tts.model import CFM
 from f5_tts.model.utils import convert_char_to_pinyin, get_tokenizer, list_str_to_idx
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+from reference_helpers import SyncExecutor  # noqa: E402
+
 VOCAB, _ = get_tokenizer(os.path.join(HERE, "vocab.txt"), "custom")
-
-
-class SyncExecutor:
-    """Replaces infer_batch_process's thread pool so chunks run (and are recorded) in order."""
-
-    def __init__(self, *args, **kwargs):
-        pass
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-    def submit(self, fn, *args):
-        future = Future()
-        future.set_result(fn(*args))
-        return future
 
 
 class StandInTransformer(torch.nn.Module):

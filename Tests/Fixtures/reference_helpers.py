@@ -1,0 +1,37 @@
+"""Pieces the fixture generators share when they drive the reference PyTorch pipeline."""
+from concurrent.futures import Future
+
+import torch
+
+
+def randomize_dit(model, gen):
+    """Non-zero random weights everywhere (F5 zero-initialises AdaLN and proj_out)."""
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if name.endswith("text_embed.text_embed.weight"):
+                p.copy_(torch.randn(p.shape, generator=gen))
+            elif p.ndim >= 2:
+                fan_in = p[0].numel()
+                p.copy_((torch.rand(p.shape, generator=gen) * 2 - 1) * (1.5 / fan_in ** 0.5))
+            elif name.endswith("norm.weight"):
+                p.copy_(1 + 0.1 * torch.randn(p.shape, generator=gen))
+            else:  # biases, GRN gamma / beta
+                p.copy_(0.2 * torch.randn(p.shape, generator=gen))
+
+
+class SyncExecutor:
+    """Replaces infer_batch_process's thread pool so chunks run (and draw their noise) in order."""
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def submit(self, fn, *args):
+        future = Future()
+        future.set_result(fn(*args))
+        return future
