@@ -44,6 +44,7 @@ struct BenchCommand: ParsableCommand {
     @OptionGroup var compute: ComputeOptions
 
     func run() throws {
+        compute.configure()
         let kinds = try backends.split(separator: ",").map { name -> BackendKind in
             guard let kind = BackendKind(rawValue: String(name)) else { throw ValidationError("unknown backend '\(name)' in --backends") }
             return kind
@@ -101,6 +102,7 @@ struct DemoCommand: ParsableCommand {
     @OptionGroup var compute: ComputeOptions
 
     func run() throws {
+        compute.configure()
         let (modelPath, created) = try model.map { ($0, false) } ?? DefaultModel.ensure(preset: .base)
         if created { Log.info("created the synthetic F5TTS_Base + Vocos model in \(modelPath)") }
         let audio = (out as NSString).appendingPathComponent("demo.wav")

@@ -4,8 +4,11 @@ import Foundation
 
 /// Options every command that computes shares; `prepare()` runs before any work.
 struct ComputeOptions: ParsableArguments {
-    @Option(help: "Q4 execution path: dequant (fp32 tiles + OpenBLAS) or direct (int4 x int8 SIMD).")
-    var backend: BackendKind = .direct
+    @Option(name: .customLong("backend"), help: "Q4 execution path: dequant (fp32 tiles + OpenBLAS) or direct (int4 x int8 SIMD). Default: the faster on this CPU.")
+    var backendChoice: BackendKind?
+
+    /// The chosen path, or the faster one on this CPU.
+    var backend: BackendKind { backendChoice ?? .fastest }
 
     @Option(help: "Threads for OpenBLAS and our kernels together (default: all cores).")
     var threads: Int?
@@ -21,14 +24,19 @@ struct ComputeOptions: ParsableArguments {
         if let cacheMB, cacheMB < 0 { throw ValidationError("--cache-mb must not be negative, got \(cacheMB)") }
     }
 
-    /// Selects OpenBLAS's best kernel (may re-execute the process), sets the threads, makes the backend.
-    func prepare() -> any LinearBackend {
+    /// Selects OpenBLAS's best kernel (may re-execute the process) and sets the threads.
+    func configure() {
         let decision = OpenBLASSetup.reexecWithBestCore()
         ComputeThreads.configure(threads)
         if verbose {
             Log.info("machine: \(ComputeEnvironment.current().summary)")
             Log.info("OpenBLAS kernel selection: \(decision)")
         }
+    }
+
+    /// `configure()`, then the backend.
+    func prepare() -> any LinearBackend {
+        configure()
         return makeLinearBackend(backend, cacheBudgetBytes: cacheMB.map { $0 << 20 })
     }
 }

@@ -108,7 +108,7 @@ struct BenchChildCommand: ParsableCommand {
     @OptionGroup var compute: ComputeOptions
 
     func run() throws {
-        _ = compute.prepare()
+        compute.configure()
         var options = SynthesisOptions()
         options.steps = steps
         let run = EndToEndRun(model: model, backend: compute.backend, cacheBudgetBytes: compute.cacheMB.map { $0 << 20 },
