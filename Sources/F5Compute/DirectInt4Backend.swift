@@ -33,6 +33,9 @@ public final class DirectInt4Linear: LinearLayer {
     static let parallelGEMVWeights = 1 << 21
     /// Rows at or below this use the streaming (memory-bound) kernel and split over columns.
     static let smallRows = 4
+    /// Rows one thread quantizes and multiplies at a time: a multiple of the 6-row tile, large enough
+    /// to amortise unpacking the codes, small enough that the int8 block stays in L2.
+    static let rowBlock = 384
 
     public init(weight: Q4Tensor, bias: [Float]?) {
         precondition(bias == nil || bias!.count == weight.rows, "bias length must equal the output features")
@@ -50,40 +53,50 @@ public final class DirectInt4Linear: LinearLayer {
 
     public func forward(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>) {
         guard rows > 0, outFeatures > 0 else { return }
-        let kp = paddedK
-        // One scratch block: int8 rows, then per-row scales and sums.
-        let bytes = rows * kp + rows * 8
-        Scratch.with(bytes: bytes) { raw in
-            let xq = raw.assumingMemoryBound(to: Int8.self)
-            let sx = (raw + rows * kp).assumingMemoryBound(to: Float.self)
-            let qsum = (raw + rows * kp + rows * 4).assumingMemoryBound(to: Int32.self)
-            scales.withUnsafeBufferPointer { sw in
-                withBias { b in
-                    let w = repacked.raw.assumingMemoryBound(to: UInt8.self)
-                    let threads = ComputeThreads.count
-                    if rows <= Self.smallRows {
-                        ck_quantize_rows(x, rows, inFeatures, inFeatures, xq, kp, sx, qsum)
+        scales.withUnsafeBufferPointer { sw in
+            withBias { b in
+                let w = repacked.raw.assumingMemoryBound(to: UInt8.self)
+                let threads = ComputeThreads.count
+                if rows <= Self.smallRows {
+                    withQuantized(x, rows: rows) { xq, sx, qsum in
                         // Split columns in whole panels.
                         let panels = (outFeatures + 15) / 16
                         let parts = outFeatures * inFeatures >= Self.parallelGEMVWeights ? min(threads, panels) : 1
                         ComputeThreads.parallelFor(parts) { part in
                             let n0 = panels * part / parts * 16, n1 = min(outFeatures, panels * (part + 1) / parts * 16)
-                            ck_q4_gemm(w, sw.baseAddress, b, outFeatures, kp, xq, sx, qsum, rows, y, outFeatures, n0, n1)
+                            ck_q4_gemm(w, sw.baseAddress, b, outFeatures, paddedK, xq, sx, qsum, rows, y, outFeatures, n0, n1)
                         }
-                    } else {
-                        // Split rows in multiples of the 6-row tile; each part quantizes its own rows.
-                        let tiles = (rows + 5) / 6
-                        let parts = min(threads, tiles)
-                        ComputeThreads.parallelFor(parts) { part in
-                            let r0 = min(rows, tiles * part / parts * 6), r1 = min(rows, tiles * (part + 1) / parts * 6)
-                            guard r1 > r0 else { return }
-                            ck_quantize_rows(x + r0 * inFeatures, r1 - r0, inFeatures, inFeatures, xq + r0 * kp, kp, sx + r0, qsum + r0)
-                            ck_q4_gemm(w, sw.baseAddress, b, outFeatures, kp, xq + r0 * kp, sx + r0, qsum + r0, r1 - r0,
-                                       y + r0 * outFeatures, outFeatures, 0, outFeatures)
+                    }
+                } else {
+                    // Split rows in multiples of the 6-row tile; each part quantizes and multiplies its own
+                    // rows a block at a time, so the int8 scratch does not grow with the activations.
+                    let tiles = (rows + 5) / 6
+                    let parts = min(threads, tiles)
+                    ComputeThreads.parallelFor(parts) { part in
+                        let r0 = min(rows, tiles * part / parts * 6), r1 = min(rows, tiles * (part + 1) / parts * 6)
+                        for block in stride(from: r0, to: r1, by: Self.rowBlock) {
+                            let m = min(Self.rowBlock, r1 - block)
+                            withQuantized(x + block * inFeatures, rows: m) { xq, sx, qsum in
+                                ck_q4_gemm(w, sw.baseAddress, b, outFeatures, paddedK, xq, sx, qsum, m,
+                                           y + block * outFeatures, outFeatures, 0, outFeatures)
+                            }
                         }
                     }
                 }
             }
+        }
+    }
+
+    /// `rows` rows of x quantized into one scratch block: int8 rows, then per-row scales and sums.
+    private func withQuantized(_ x: UnsafePointer<Float>, rows: Int,
+                               _ body: (UnsafePointer<Int8>, UnsafePointer<Float>, UnsafePointer<Int32>) -> Void) {
+        let kp = paddedK
+        Scratch.with(bytes: rows * kp + rows * 8) { raw in
+            let xq = raw.assumingMemoryBound(to: Int8.self)
+            let sx = (raw + rows * kp).assumingMemoryBound(to: Float.self)
+            let qsum = (raw + rows * kp + rows * 4).assumingMemoryBound(to: Int32.self)
+            ck_quantize_rows(x, rows, inFeatures, inFeatures, xq, kp, sx, qsum)
+            body(xq, sx, qsum)
         }
     }
 

@@ -24,20 +24,23 @@ final class Attention {
         rotary = RotaryEmbedding(headDim: a.dimHead, rotatedHeads: a.ropeHeads)
     }
 
-    /// out [batch * frames, dim] from x [batch * frames, dim].
-    func forward(_ x: UnsafePointer<Float>, frames: Int, batch: Int, rope: RotaryEmbedding.Table,
+    /// out [batch * frames, dim] from x [batch * frames, dim]. To save buffers, x is consumed (once
+    /// to_q / to_k / to_v have read it, it holds the per-head outputs) and the query lives in `out`
+    /// until to_out: both hold batch * frames * max(dim, inner) floats.
+    func forward(_ x: UnsafeMutablePointer<Float>, frames: Int, batch: Int, rope: RotaryEmbedding.Table,
                  into out: UnsafeMutablePointer<Float>, workspace w: DiTWorkspace) {
         let rows = batch * frames, inner = heads * headDim
-        toQ(x, rows: rows, into: w.query)
+        let query = out
+        toQ(x, rows: rows, into: query)
         toK(x, rows: rows, into: w.key)
         toV(x, rows: rows, into: w.value)
-        rotary.apply(w.query, frames: frames, batch: batch, rowStride: inner, table: rope)
+        rotary.apply(query, frames: frames, batch: batch, rowStride: inner, table: rope)
         rotary.apply(w.key, frames: frames, batch: batch, rowStride: inner, table: rope)
         for b in 0..<batch {
             let offset = b * frames * inner
-            F5Compute.Attention.forward(q: w.query + offset, k: w.key + offset, v: w.value + offset,
-                                        out: w.attention + offset, n: frames, heads: heads, headDim: headDim)
+            F5Compute.Attention.forward(q: query + offset, k: w.key + offset, v: w.value + offset,
+                                        out: x + offset, n: frames, heads: heads, headDim: headDim)
         }
-        toOut(w.attention, rows: rows, into: out)
+        toOut(x, rows: rows, into: out)
     }
 }

@@ -28,6 +28,7 @@ public final class DiT {
         transformerBlocks = try (0..<a.depth).map { try DiTBlock(weights, index: $0, architecture: a) }
         normOut = try AdaLayerNormFinal(weights, dim: a.dim)
         projOut = try weights.linear("proj_out", in: a.dim, out: a.melDim)
+        weights.releaseMappedPages()
     }
 
     private static func check(_ a: F5Architecture) throws {

@@ -1,3 +1,4 @@
+import F5Bundle
 import F5Compute
 import Foundation
 
@@ -29,8 +30,8 @@ public final class DiTSession {
 
     let model: DiT
     let workspace: DiTWorkspace
-    /// [batch * frames, textDim].
-    let textEmbeddings: FloatBuffer
+    /// Recomputed by `textEmbedding(branch:)`: the embeddings are needed once, not kept.
+    let textIDs: [Int32]
     /// proj([0 | cond | text]) per branch, [batch * frames, dim].
     let inputBase: FloatBuffer
     let rope: RotaryEmbedding.Table
@@ -46,29 +47,28 @@ public final class DiTSession {
         self.batch = batch
         self.times = times
         var timings = PreparationTimings()
-        workspace = DiTWorkspace(architecture: a, frames: frames, batch: batch, convolution: model.inputEmbed.convPosEmbed.conv1)
         rope = RotaryEmbedding.Table(frames: frames, headDim: a.dimHead)
+        self.textIDs = textIDs
 
         var clock = Date()
         func lap() -> Double { defer { clock = Date() }; return Date().timeIntervalSince(clock) }
-        textEmbeddings = FloatBuffer(batch * frames * a.textDim)
-        let scratch = FloatBuffer(frames * max(3 * a.textDim, a.melDim + a.textDim))
-        for b in 0..<batch {
-            model.textEmbed.forward(ids: textIDs, frames: frames, dropText: b == 1,
-                                    into: textEmbeddings.pointer + b * frames * a.textDim, scratch: scratch.pointer)
-        }
-        timings.textEmbeddingSeconds = lap()
-
         inputBase = FloatBuffer(batch * frames * a.dim)
-        let paddedCond = FloatBuffer(frames * a.melDim)
-        cond.withUnsafeBufferPointer { c in
-            if let base = c.baseAddress { paddedCond.pointer.update(from: base, count: condFrames * a.melDim) }
+        // Scoped, and before the workspace exists, so that these temporaries never add to the peak.
+        do {
+            let paddedCond = FloatBuffer(frames * a.melDim)
+            cond.withUnsafeBufferPointer { c in
+                if let base = c.baseAddress { paddedCond.pointer.update(from: base, count: condFrames * a.melDim) }
+            }
+            // One branch's text embedding at a time: it only feeds that branch's conditioning.
+            let text = FloatBuffer(frames * a.textDim), scratch = FloatBuffer(Self.textScratchCount(a, frames: frames))
+            for b in 0..<batch {
+                model.textEmbed.forward(ids: textIDs, frames: frames, dropText: b == 1, into: text.pointer, scratch: scratch.pointer)
+                timings.textEmbeddingSeconds += lap()
+                model.inputEmbed.conditioning(cond: b == 0 ? paddedCond.pointer : nil, text: text.pointer,
+                                              frames: frames, into: inputBase.pointer + b * frames * a.dim, scratch: scratch.pointer)
+                timings.inputConditioningSeconds += lap()
+            }
         }
-        for b in 0..<batch {
-            model.inputEmbed.conditioning(cond: b == 0 ? paddedCond.pointer : nil, text: textEmbeddings.pointer + b * frames * a.textDim,
-                                          frames: frames, into: inputBase.pointer + b * frames * a.dim, scratch: scratch.pointer)
-        }
-        timings.inputConditioningSeconds = lap()
 
         // Every t-only quantity, for all times at once (M = times.count rows per GEMM).
         let count = times.count, depth = a.depth
@@ -87,6 +87,7 @@ public final class DiTSession {
         model.normOut.modulations(siluTime: siluTime.pointer, rows: count, into: finalModulations.pointer)
         timings.timeModulationSeconds = lap()
         self.timings = timings
+        workspace = DiTWorkspace(architecture: a, frames: frames, batch: batch, convolution: model.inputEmbed.convPosEmbed.conv1)
     }
 
     /// The text embedding of one branch (0 cond, 1 uncond), [frames, textDim].
@@ -94,8 +95,15 @@ public final class DiTSession {
         guard (0..<batch).contains(branch) else {
             throw ModelError.invalidArgument(argument: "branch", expected: "0..<\(batch)", found: "\(branch)")
         }
-        let width = frames * model.architecture.textDim
-        return Array(UnsafeBufferPointer(start: textEmbeddings.pointer + branch * width, count: width))
+        let a = model.architecture
+        let text = FloatBuffer(frames * a.textDim), scratch = FloatBuffer(Self.textScratchCount(a, frames: frames))
+        model.textEmbed.forward(ids: textIDs, frames: frames, dropText: branch == 1, into: text.pointer, scratch: scratch.pointer)
+        return text.array
+    }
+
+    /// Scratch floats of the text embedding and of the input conditioning.
+    private static func textScratchCount(_ a: F5Architecture, frames: Int) -> Int {
+        frames * max(3 * a.textDim, a.melDim + a.textDim)
     }
 
     /// DiT output for noisy mel x [frames, melDim] at `times[timeIndex]` (checked by the callers):

@@ -1,20 +1,21 @@
 import F5Bundle
 /// Every activation buffer of one DiT forward, sized for batch * frames rows once per synthesis and
-/// reused by every step (and by every block within a step).
+/// reused by every step (and by every block within a step). Buffers that are never live at the same
+/// time share memory, so a row costs 3 stream widths plus one `scratch` width.
 final class DiTWorkspace {
     /// The residual stream x [rows, dim].
     let residual: UnsafeMutablePointer<Float>
-    /// Normalised / modulated input of a sub-layer, and h inside the input embedding [rows, dim].
+    /// Input of a sub-layer, then (attention) the per-head outputs; h inside the input embedding
+    /// [rows, max(dim, inner)].
     let hidden: UnsafeMutablePointer<Float>
-    /// Output of attention / feed-forward / the first position conv [rows, dim].
+    /// Output of attention / feed-forward / the first position conv; also the attention's query and
+    /// proj_x(x) of the input embedding before that [rows, max(dim, inner)].
     let branch: UnsafeMutablePointer<Float>
-    let query: UnsafeMutablePointer<Float>
+    /// key, value: the attention's [rows, inner] each.
     let key: UnsafeMutablePointer<Float>
     let value: UnsafeMutablePointer<Float>
-    let attention: UnsafeMutablePointer<Float>
+    /// The feed-forward's hidden layer [rows, dim * ffMult].
     let feedForward: UnsafeMutablePointer<Float>
-    /// proj_x(x) for one branch [frames, dim].
-    let xProjection: UnsafeMutablePointer<Float>
     /// im2col rows of the grouped convolutions and one group's output.
     let columns: UnsafeMutablePointer<Float>
     let groupOutput: UnsafeMutablePointer<Float>
@@ -22,14 +23,13 @@ final class DiTWorkspace {
 
     init(architecture a: F5Architecture, frames: Int, batch: Int, convolution: GroupedConv1d) {
         let rows = frames * batch, inner = a.heads * a.dimHead
-        func make(_ count: Int) -> FloatBuffer { FloatBuffer(count) }
-        let stream = (0..<3).map { _ in make(rows * a.dim) }
-        let attention = (0..<4).map { _ in make(rows * inner) }
-        let others = [make(rows * a.dim * a.ffMult), make(frames * a.dim), make(convolution.columnCount(rows: rows)),
-                      make(rows * convolution.perGroup)]
-        buffers = stream + attention + others
+        let convolutionCount = convolution.columnCount(rows: rows) + rows * convolution.perGroup
+        // key + value, the feed-forward and the convolutions run one after another: one scratch.
+        let scratch = FloatBuffer(max(2 * rows * inner, rows * a.dim * a.ffMult, convolutionCount))
+        let stream = [FloatBuffer(rows * a.dim)] + (0..<2).map { _ in FloatBuffer(rows * max(a.dim, inner)) }
+        buffers = stream + [scratch]
         (residual, hidden, branch) = (stream[0].pointer, stream[1].pointer, stream[2].pointer)
-        (query, key, value, self.attention) = (attention[0].pointer, attention[1].pointer, attention[2].pointer, attention[3].pointer)
-        (feedForward, xProjection, columns, groupOutput) = (others[0].pointer, others[1].pointer, others[2].pointer, others[3].pointer)
+        (key, value, feedForward) = (scratch.pointer, scratch.pointer + rows * inner, scratch.pointer)
+        (columns, groupOutput) = (scratch.pointer, scratch.pointer + convolution.columnCount(rows: rows))
     }
 }

@@ -42,11 +42,11 @@ final class InputEmbedding {
     func forward(x: UnsafePointer<Float>, base: UnsafePointer<Float>, frames: Int, batch: Int,
                  into out: UnsafeMutablePointer<Float>, workspace w: DiTWorkspace) {
         let branchCount = frames * dim
-        let h = w.hidden
-        xProj(x, rows: frames, into: w.xProjection)
+        let h = w.hidden, xProjection = w.branch
+        xProj(x, rows: frames, into: xProjection)
         for b in 0..<batch {
             let hb = h + b * branchCount, baseB = base + b * branchCount
-            for i in 0..<branchCount { hb[i] = baseB[i] + w.xProjection[i] }
+            for i in 0..<branchCount { hb[i] = baseB[i] + xProjection[i] }
         }
         convPosEmbed.forward(h, frames: frames, batch: batch, into: out, hidden: w.branch, columns: w.columns,
                              groupOutput: w.groupOutput)

@@ -37,4 +37,15 @@ struct ModelWeights {
         let bias = try floats(name + ".bias", shape: [outFeatures])
         return Linear(backend.prepare(weight, bias: bias))
     }
+
+    /// Drops the pages of the bundle's mapped files from the resident set, once every layer is built.
+    /// Layers keep their own copies (or fault back in what they read later), but while loading,
+    /// fault-around maps pages of tensors that were already released back in with their neighbours.
+    func releaseMappedPages() {
+        let storages = bundle.q4Tensors.values.map(\.storage) + bundle.denseTensors.values.map(\.storage)
+        var seen = Set<ObjectIdentifier>()
+        for case let file as MappedFile in storages where seen.insert(ObjectIdentifier(file)).inserted {
+            file.releasePages(0..<file.count)
+        }
+    }
 }
