@@ -98,7 +98,7 @@ public struct BenchmarkReport: Codable, Sendable {
         let colors = ["#8da0cb", "#66c2a5", "#fc8d62", "#e78ac3", "#a6d854"]
         let width = 760.0, left = 90.0, barHeight = 34.0, top = 40.0
         let longest = max(results.map(\.stages.total).max() ?? 1, 1e-9)
-        let scale = (width - left - 30) / longest
+        let scale = (width - left - 80) / longest  // room for the total after the longest bar
         let height = top + Double(results.count) * (barHeight + 16) + 60
         var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" font-family=\"sans-serif\" font-size=\"12\">\n"
         svg += "<text x=\"10\" y=\"22\" font-size=\"15\">Where the time goes (s), N = \(frames), \(steps) steps</text>\n"

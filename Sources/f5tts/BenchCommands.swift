@@ -4,7 +4,7 @@ import Foundation
 
 /// The fixed English paragraph of the demo and the benchmarks (about 10 s of speech after the built-in voice).
 let demoParagraph = "The quick brown fox jumps over the lazy dog. Flow matching turns random noise into speech, "
-    + "one small step at a time, on an ordinary desktop processor."
+    + "one small step at a time, on an ordinary desktop processor. Thank you for listening."
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
