@@ -114,8 +114,10 @@ public struct BundleFiles: Codable, Equatable, Sendable {
     /// Absent in dense-only (fp16/fp32) bundles.
     public var q4: String?
     public var q4Index: String?
+    /// The seed runtime's optional split of the Q4 file (`files.q4_chunks`): not read here.
+    public var hasQ4Chunks = false
 
-    enum CodingKeys: String, CodingKey { case dense, denseIndex = "dense_index", q4, q4Index = "q4_index", index, tensors }
+    enum CodingKeys: String, CodingKey { case dense, denseIndex = "dense_index", q4, q4Index = "q4_index", index, tensors, q4Chunks = "q4_chunks" }
 
     public init(dense: String, denseIndex: String, q4: String?, q4Index: String?) {
         self.dense = dense; self.denseIndex = denseIndex; self.q4 = q4; self.q4Index = q4Index
@@ -125,6 +127,7 @@ public struct BundleFiles: Codable, Equatable, Sendable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         q4 = try c.decodeIfPresent(String.self, forKey: .q4)
         q4Index = try c.decodeIfPresent(String.self, forKey: .q4Index)
+        hasQ4Chunks = c.contains(.q4Chunks)
         if q4 == nil, c.contains(.index) {
             // Dense-only variant: {"index": ..., "tensors": ...}.
             denseIndex = try c.decode(String.self, forKey: .index)

@@ -41,6 +41,10 @@ public final class WeightBundle: @unchecked Sendable {
                 file: manifestName, expected: "\(BundleFormat.f5) or \(BundleFormat.vocos)", found: manifest.format)
         }
         let files = manifest.files
+        if files.hasQ4Chunks && files.q4 == nil {
+            throw BundleError.unsupportedFormat(file: manifestName, expected: "one Q4 file in files.q4",
+                                                found: "files.q4_chunks (a split Q4 file; concatenate the chunks into one file)")
+        }
         var q4: [String: Q4Tensor] = [:]
         var q4Names: [String] = []
         var bytes = 0

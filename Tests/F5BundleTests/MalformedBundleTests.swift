@@ -86,6 +86,18 @@ final class MalformedBundleTests: XCTestCase {
         expectError(dir, mentioning: ["gguf", "f5tts-q4-bundle-v0"])
     }
 
+    func testSplitQ4FilesAreNamedAsUnsupported() throws {
+        let dir = try copyOfPythonBundle()
+        let url = dir.appendingPathComponent("manifest.json")
+        var manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
+        var files = manifest["files"] as! [String: Any]
+        files.removeValue(forKey: "q4")
+        files["q4_chunks"] = ["tensors.q4.bin.0", "tensors.q4.bin.1"]
+        manifest["files"] = files
+        try JSONSerialization.data(withJSONObject: manifest).write(to: url)
+        expectError(dir, mentioning: ["q4_chunks", "manifest.json"])
+    }
+
     func testArchitectureFieldsAreChecked() throws {
         let dir = try copyOfPythonBundle()
         let url = dir.appendingPathComponent("manifest.json")
