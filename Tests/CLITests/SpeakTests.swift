@@ -192,4 +192,23 @@ final class SpeakTests: XCTestCase {
         XCTAssertEqual(wave.riffSize, stdout.count - 8, "RIFF size field")
         XCTAssertEqual(wave.dataSize, wave.samples.count * 2, "data chunk size field")
     }
+
+    /// The app archive read in place, with the defaults (no sampling flags): the same plan as the folder.
+    func testTheAppArchiveWithDefaultsPlansLikeTheFolder() throws {
+        let f = try fixture()
+        let tar = try scratch().appendingPathComponent("app.tar")
+        let tarRun = Process()
+        tarRun.executableURL = URL(fileURLWithPath: "/bin/tar")
+        tarRun.arguments = ["-cf", tar.path, "-C", f.models, "."]
+        try tarRun.run()
+        tarRun.waitUntilExit()
+        XCTAssertEqual(tarRun.terminationStatus, 0)
+        let text = "Hello from an archive, with the default settings."
+        let fromFolder = try f5tts("speak", "--model", f.models, "--ref-audio", f.refAudio, "--ref-text", f.refText, "--text", text, "--dry-run")
+        let fromArchive = try f5tts("speak", "--model", tar.path, "--ref-audio", f.refAudio, "--ref-text", f.refText, "--text", text, "--dry-run")
+        XCTAssertEqual(fromFolder.status, 0, fromFolder.stderr)
+        XCTAssertEqual(fromArchive.status, 0, fromArchive.stderr)
+        XCTAssertEqual(fromArchive.stdout, fromFolder.stdout)
+        XCTAssertTrue(fromFolder.stdout.contains("\"token_ids\""), fromFolder.stdout)
+    }
 }
