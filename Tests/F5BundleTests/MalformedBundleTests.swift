@@ -10,13 +10,20 @@ final class MalformedBundleTests: XCTestCase {
         return dir
     }
 
-    private func mutateIndex(_ dir: URL, file: String, tensor: String, _ change: (inout [String: Any]) -> Void) throws {
+    /// Rewrites the JSON object in `file` of the bundle folder.
+    private func mutateJSON(_ dir: URL, file: String, _ change: (inout [String: Any]) -> Void) throws {
         let url = dir.appendingPathComponent(file)
-        var index = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
-        var entry = index[tensor] as! [String: Any]
-        change(&entry)
-        index[tensor] = entry
-        try JSONSerialization.data(withJSONObject: index).write(to: url)
+        var object = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
+        change(&object)
+        try JSONSerialization.data(withJSONObject: object).write(to: url)
+    }
+
+    private func mutateIndex(_ dir: URL, file: String, tensor: String, _ change: (inout [String: Any]) -> Void) throws {
+        try mutateJSON(dir, file: file) { index in
+            var entry = index[tensor] as! [String: Any]
+            change(&entry)
+            index[tensor] = entry
+        }
     }
 
     private func expectError(_ dir: URL, mentioning words: [String], label: String = "", file: StaticString = #filePath, line: UInt = #line) {
@@ -58,10 +65,7 @@ final class MalformedBundleTests: XCTestCase {
 
     func testMissingTensorIsNamed() throws {
         let dir = try copyOfPythonBundle()
-        let url = dir.appendingPathComponent("tensor_q4_index.json")
-        var index = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
-        index.removeValue(forKey: q4Tensor)
-        try JSONSerialization.data(withJSONObject: index).write(to: url)
+        try mutateJSON(dir, file: "tensor_q4_index.json") { $0.removeValue(forKey: q4Tensor) }
         expectError(dir, mentioning: ["required tensor", q4Tensor])
     }
 
@@ -88,28 +92,27 @@ final class MalformedBundleTests: XCTestCase {
 
     func testSplitQ4FilesAreNamedAsUnsupported() throws {
         let dir = try copyOfPythonBundle()
-        let url = dir.appendingPathComponent("manifest.json")
-        var manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
-        var files = manifest["files"] as! [String: Any]
-        files.removeValue(forKey: "q4")
-        files["q4_chunks"] = ["tensors.q4.bin.0", "tensors.q4.bin.1"]
-        manifest["files"] = files
-        try JSONSerialization.data(withJSONObject: manifest).write(to: url)
+        try mutateJSON(dir, file: "manifest.json") { manifest in
+            var files = manifest["files"] as! [String: Any]
+            files.removeValue(forKey: "q4")
+            files["q4_chunks"] = ["tensors.q4.bin.0", "tensors.q4.bin.1"]
+            manifest["files"] = files
+        }
         expectError(dir, mentioning: ["q4_chunks", "manifest.json"])
     }
 
     func testArchitectureFieldsAreChecked() throws {
         let dir = try copyOfPythonBundle()
-        let url = dir.appendingPathComponent("manifest.json")
-        var manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
-        var arch = manifest["architecture"] as! [String: Any]
-        arch["depth"] = 3
-        manifest["architecture"] = arch
-        try JSONSerialization.data(withJSONObject: manifest).write(to: url)
+        func setDepth(_ depth: Int) throws {
+            try mutateJSON(dir, file: "manifest.json") { manifest in
+                var arch = manifest["architecture"] as! [String: Any]
+                arch["depth"] = depth
+                manifest["architecture"] = arch
+            }
+        }
+        try setDepth(3)
         expectError(dir, mentioning: ["transformer.transformer_blocks.2."])
-        arch["depth"] = 0
-        manifest["architecture"] = arch
-        try JSONSerialization.data(withJSONObject: manifest).write(to: url)
+        try setDepth(0)
         expectError(dir, mentioning: ["depth", "positive"])
     }
 
