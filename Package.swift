@@ -14,6 +14,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         // C libraries from the system, one folder each under Modulemaps/.
@@ -31,17 +32,23 @@ let package = Package(
         .target(name: "F5Compute", dependencies: ["CKernels", "COpenBLAS", "F5Bundle"]),
         .target(name: "F5Audio", dependencies: ["CSndFile", "F5Compute", "F5Bundle"]),
         .target(name: "F5TTS", dependencies: ["F5Bundle", "F5Compute", "F5Audio", "F5Text", "F5Model"]),
+        // End-to-end measurement and its reports, kept out of the public F5TTS API.
+        .target(name: "F5Bench", dependencies: ["F5TTS"]),
         .executableTarget(
             name: "f5tts",
-            dependencies: ["F5TTS", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["F5TTS", "F5Bench", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                           .product(name: "TOMLKit", package: "TOMLKit")]),
         .testTarget(name: "F5BundleTests", dependencies: ["F5Bundle", "F5TTS"]),
         .testTarget(name: "CLITests", dependencies: ["f5tts"]),
         .testTarget(name: "F5ComputeTests", dependencies: ["F5Compute", "CKernels"]),
         .testTarget(name: "F5AudioTests", dependencies: ["F5Audio"]),
-        .executableTarget(name: "f5tts-bench-kernels", dependencies: ["F5Compute"], path: "bench/Kernels"),
+        .executableTarget(
+            name: "f5tts-bench-kernels",
+            dependencies: ["F5Compute", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "bench/Kernels"),
         .target(name: "F5Model", dependencies: ["F5Compute", "F5Bundle"]),
         .testTarget(name: "F5ModelTests", dependencies: ["F5Model"]),
-        .target(name: "F5Text"),
+        .target(name: "F5Text", resources: [.copy("Resources")]),
         .testTarget(name: "F5TextTests", dependencies: ["F5Text"]),
     ],
     swiftLanguageModes: [.v5]

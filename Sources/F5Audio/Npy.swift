@@ -26,9 +26,9 @@ public enum NumpyFile {
         guard descr == "'<f4'" || descr == "'float32'" else {
             throw AudioError.malformedNumpy(file: path, expected: "dtype float32 ('<f4')", found: "dtype \(descr ?? "missing")")
         }
-        guard field("fortran_order", in: header) == "False" else {
-            throw AudioError.malformedNumpy(file: path, expected: "C order (fortran_order False)",
-                                            found: "fortran_order \(field("fortran_order", in: header) ?? "missing")")
+        let order = field("fortran_order", in: header)
+        guard order == "False" || order == "True" else {
+            throw AudioError.malformedNumpy(file: path, expected: "fortran_order False or True", found: "fortran_order \(order ?? "missing")")
         }
         guard let shapeText = field("shape", in: header), let shape = parseShape(shapeText) else {
             throw AudioError.malformedNumpy(file: path, expected: "a shape tuple of integers", found: "\(field("shape", in: header) ?? "none")")
@@ -37,10 +37,11 @@ public enum NumpyFile {
         guard bytes.count - start == 4 * count else {
             throw AudioError.malformedNumpy(file: path, expected: "\(4 * count) data bytes for shape \(shape)", found: "\(bytes.count - start)")
         }
-        let values = bytes.withUnsafeBytes { raw in
+        let stored = bytes.withUnsafeBytes { raw in
             (0..<count).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: start + 4 * $0, as: UInt32.self))) }
         }
-        return (shape, values)
+        // numpy writes transposed (and other Fortran-contiguous) arrays column-major: return them row-major.
+        return (shape, order == "True" ? rowMajor(columnMajor: stored, shape: shape) : stored)
     }
 
     public static func write(path: String, shape: [Int], values: [Float]) throws {
@@ -85,6 +86,27 @@ public enum NumpyFile {
     }
 
     /// The text of `'key': value` in the header dict (a tuple value up to its closing parenthesis).
+    /// Element (i0, i1, ...) sits at i0 + n0 * (i1 + n1 * ...) in column-major storage.
+    private static func rowMajor(columnMajor values: [Float], shape: [Int]) -> [Float] {
+        guard shape.count > 1 else { return values }
+        var out = [Float](repeating: 0, count: values.count)
+        var index = [Int](repeating: 0, count: shape.count)
+        for r in 0..<values.count {
+            var c = 0
+            for axis in stride(from: shape.count - 1, through: 0, by: -1) { c = c * shape[axis] + index[axis] }
+            out[r] = values[c]
+            // Next row-major index: the last axis fastest.
+            var axis = shape.count - 1
+            while axis >= 0 {
+                index[axis] += 1
+                if index[axis] < shape[axis] { break }
+                index[axis] = 0
+                axis -= 1
+            }
+        }
+        return out
+    }
+
     private static func field(_ key: String, in header: String) -> String? {
         guard let keyRange = header.range(of: "'\(key)':") else { return nil }
         let rest = header[keyRange.upperBound...].drop { $0 == " " }

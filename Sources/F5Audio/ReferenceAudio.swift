@@ -9,6 +9,8 @@ public struct PreparedReference: Sendable {
     public let rms: Float
     /// The factor the clip was multiplied by: `targetRMS / rms` when quieter than the target, else 1.
     public let gain: Float
+    /// The loudness quiet clips were raised to (F5's `target_rms`).
+    public let targetRMS: Float
     /// Rate and length of the clipped, trimmed and padded clip before resampling (F5 measures the
     /// reference duration for text chunking from this).
     public let sourceSampleRate: Int
@@ -19,27 +21,35 @@ public struct PreparedReference: Sendable {
 
     public var sourceSeconds: Double { Double(sourceFrames) / Double(sourceSampleRate) }
 
+    public init(samples: [Float], sampleRate: Int, rms: Float, gain: Float, targetRMS: Float, sourceSampleRate: Int,
+                sourceFrames: Int, trimmedLeading: Int, trimmedTrailing: Int) {
+        self.samples = samples; self.sampleRate = sampleRate; self.rms = rms; self.gain = gain; self.targetRMS = targetRMS
+        self.sourceSampleRate = sourceSampleRate; self.sourceFrames = sourceFrames
+        self.trimmedLeading = trimmedLeading; self.trimmedTrailing = trimmedTrailing
+    }
+
     /// Undoes the loudness boost on generated audio the way F5 does: `wave * rms / targetRMS`.
     public func restoreLoudness(_ wave: inout [Float]) {
-        guard rms < ReferenceAudio.targetRMS else { return }
-        for i in wave.indices { wave[i] = wave[i] * rms / ReferenceAudio.targetRMS }
+        guard rms < targetRMS else { return }
+        for i in wave.indices { wave[i] = wave[i] * rms / targetRMS }
     }
 }
 
 /// `preprocess_ref_audio_text` (pydub: long-silence clipping to 12 s, edge trimming at -42 dBFS,
 /// 50 ms of silence) followed by `infer_batch_process`'s channel mean, RMS boost and resampling.
 public enum ReferenceAudio {
-    public static let targetRMS: Float = 0.1
+    /// F5's `target_rms` default.
+    public static let defaultTargetRMS: Float = 0.1
     public static let targetSampleRate = 24000
     public static let minimumSeconds = 0.5
     public static let edgeThreshold = -42.0
 
-    public static func prepare(path: String) throws -> PreparedReference {
-        try prepare(AudioFile.read(path: path), name: path)
+    public static func prepare(path: String, targetRMS: Float = defaultTargetRMS) throws -> PreparedReference {
+        try prepare(AudioFile.read(path: path), name: path, targetRMS: targetRMS)
     }
 
     /// `name` is only used in error messages.
-    public static func prepare(_ audio: DecodedAudio, name: String) throws -> PreparedReference {
+    public static func prepare(_ audio: DecodedAudio, name: String, targetRMS: Float = defaultTargetRMS) throws -> PreparedReference {
         guard audio.frames > 0 else { throw AudioError.empty(file: name) }
         guard audio.seconds >= minimumSeconds else {
             throw AudioError.tooShort(file: name, seconds: audio.seconds, minimum: minimumSeconds)
@@ -49,7 +59,17 @@ public enum ReferenceAudio {
         let (trimmed, leading, trailing) = removeSilenceEdges(clipped)
         guard trimmed.frameCount > 0 else { throw AudioError.silent(file: name, thresholdDBFS: edgeThreshold) }
         let clip = trimmed + AudioSegment.silent(milliseconds: 50)
+        return try normalised(clip, name: name, targetRMS: targetRMS, trimmed: (leading, trailing))
+    }
 
+    /// Only `infer_batch_process`'s part (channel mean, RMS boost, resampling), as `speech_edit.py` loads the
+    /// audio it edits: no silence clipping or trimming.
+    public static func prepareUntrimmed(_ audio: DecodedAudio, name: String, targetRMS: Float = defaultTargetRMS) throws -> PreparedReference {
+        guard audio.frames > 0 else { throw AudioError.empty(file: name) }
+        return try normalised(AudioSegment(audio), name: name, targetRMS: targetRMS, trimmed: (0, 0))
+    }
+
+    private static func normalised(_ clip: AudioSegment, name: String, targetRMS: Float, trimmed: (Int, Int)) throws -> PreparedReference {
         var mono = monoFloats(clip)
         var sumSquares = 0.0
         for v in mono { sumSquares += Double(v) * Double(v) }
@@ -61,9 +81,9 @@ public enum ReferenceAudio {
             for i in mono.indices { mono[i] = mono[i] * targetRMS / rms }
         }
         let samples = Resampler(from: clip.frameRate, to: targetSampleRate)(mono)
-        return PreparedReference(samples: samples, sampleRate: targetSampleRate, rms: rms, gain: gain,
+        return PreparedReference(samples: samples, sampleRate: targetSampleRate, rms: rms, gain: gain, targetRMS: targetRMS,
                                  sourceSampleRate: clip.frameRate, sourceFrames: clip.frameCount,
-                                 trimmedLeading: leading, trimmedTrailing: trailing)
+                                 trimmedLeading: trimmed.0, trimmedTrailing: trimmed.1)
     }
 
     /// Keeps at most ~12 s: non-silent pieces (1 s silences at -50 dBFS, then 0.1 s at -40 dBFS) are

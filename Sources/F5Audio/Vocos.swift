@@ -1,4 +1,3 @@
-import COpenBLAS
 import F5Bundle
 import F5Compute
 import Foundation
@@ -76,8 +75,9 @@ struct VocosWeights {
 struct VocosBackbone {
     let dim: Int
     let inputChannels: Int
-    let embedWeight: [Float]  // [dim][inputChannels · 7], PyTorch's [out, in, k] flattened
-    let embedBias: [Float]
+    /// The k = 7 embedding conv as a linear layer over im2col columns: [dim][inputChannels · 7], PyTorch's
+    /// [out, in, k] flattened.
+    let embed: DenseLinear
     let norm: LayerNorm
     let convnext: [ConvNeXtBlock]
     let finalLayerNorm: LayerNorm
@@ -85,8 +85,8 @@ struct VocosBackbone {
     init(_ w: VocosWeights, architecture a: VocosArchitecture) throws {
         dim = a.dim
         inputChannels = a.inputChannels
-        embedWeight = try w.floats("backbone.embed.weight")
-        embedBias = try w.floats("backbone.embed.bias")
+        embed = DenseLinear(weight: try w.floats("backbone.embed.weight"), bias: try w.floats("backbone.embed.bias"),
+                            outFeatures: a.dim, inFeatures: a.inputChannels * Self.embedKernel)
         norm = try w.layerNorm("backbone.norm")
         convnext = try (0..<a.numLayers).map { try ConvNeXtBlock(w, prefix: "backbone.convnext.\($0).", dim: a.dim) }
         finalLayerNorm = try w.layerNorm("backbone.final_layer_norm")
@@ -94,7 +94,7 @@ struct VocosBackbone {
 
     /// `mel` `[frames][inputChannels]` -> features `[frames][dim]`.
     func callAsFunction(_ mel: [Float], frames: Int) -> [Float] {
-        var x = embed(mel, frames: frames)
+        var x = embedded(mel, frames: frames)
         x.withUnsafeMutableBufferPointer { xp in
             let p = xp.baseAddress!
             norm(p, rows: frames)
@@ -104,9 +104,11 @@ struct VocosBackbone {
         return x
     }
 
-    /// Conv1d(inputChannels -> dim, k 7, zero padding 3) as im2col + sgemm.
-    private func embed(_ mel: [Float], frames: Int) -> [Float] {
-        let k = 7, pad = 3, width = inputChannels * k
+    static let embedKernel = 7
+
+    /// Conv1d(inputChannels -> dim, k 7, zero padding 3) as im2col + a linear layer.
+    private func embedded(_ mel: [Float], frames: Int) -> [Float] {
+        let k = Self.embedKernel, pad = k / 2, width = inputChannels * k
         var columns = [Float](repeating: 0, count: frames * width)
         columns.withUnsafeMutableBufferPointer { col in
             mel.withUnsafeBufferPointer { m in
@@ -120,9 +122,9 @@ struct VocosBackbone {
             }
         }
         var y = [Float](repeating: 0, count: frames * dim)
-        for t in 0..<frames { for o in 0..<dim { y[t * dim + o] = embedBias[o] } }
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(frames), Int32(dim), Int32(width),
-                    1, columns, Int32(width), embedWeight, Int32(width), 1, &y, Int32(dim))
+        columns.withUnsafeBufferPointer { col in
+            y.withUnsafeMutableBufferPointer { embed.forward(col.baseAddress!, rows: frames, into: $0.baseAddress!) }
+        }
         return y
     }
 }

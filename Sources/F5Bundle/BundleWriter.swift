@@ -64,11 +64,7 @@ public final class BundleWriter {
             ])))
             q4ParameterCount += numel
         } else {
-            var data = [UInt8](repeating: 0, count: 2 * numel)
-            for (i, v) in values.enumerated() {
-                let h = Half.fromFloat(v)
-                data[2 * i] = UInt8(h & 0xFF); data[2 * i + 1] = UInt8(h >> 8)
-            }
+            let data = Half.bytes(values)
             try write(data, to: denseFile, name: name)
             denseIndex.append((name, .object([
                 ("dtype", .string("float16")), ("shape", shapeJSON), ("offset", .int(denseBytes)), ("nbytes", .int(data.count)),
@@ -83,17 +79,12 @@ public final class BundleWriter {
         let cols = values.count / rows
         var packed = [UInt8](repeating: 0, count: (values.count + 1) / 2)
         var scales = [UInt8](repeating: 0, count: 2 * rows)
-        for r in 0..<rows {
-            let row = UnsafeBufferPointer(rebasing: values[(r * cols)..<((r + 1) * cols)])
-            let maxAbs = row.reduce(Float(0)) { max($0, abs($1)) }
-            let scale = max(maxAbs, 1e-8) / 7
-            let half = Half.fromFloat(scale)
-            scales[2 * r] = UInt8(half & 0xFF); scales[2 * r + 1] = UInt8(half >> 8)
-            for c in 0..<cols {
-                let q = Int8(min(max((row[c] / scale).rounded(.toNearestOrEven), -8), 7))
-                let n = r * cols + c
-                let nibble = UInt8(bitPattern: q) & 0x0F
-                packed[n >> 1] |= (n & 1 == 0) ? nibble : nibble << 4
+        packed.withUnsafeMutableBytes { p in
+            scales.withUnsafeMutableBytes { s in
+                for r in 0..<rows {
+                    Q4Codec.quantizeRow(UnsafeBufferPointer(rebasing: values[(r * cols)..<((r + 1) * cols)]), row: r,
+                                        packed: p.baseAddress!, scales: s.baseAddress!)
+                }
             }
         }
         return (packed, scales)

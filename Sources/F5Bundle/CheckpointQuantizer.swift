@@ -4,15 +4,12 @@ import Foundation
 /// `initted`/`step` and mel buffers dropped, as F5-TTS's `load_checkpoint` does) or Vocos.
 /// The architecture is read off the tensor shapes; the v0/v1 convention cannot be, so it is given.
 public enum CheckpointQuantizer {
-    public enum Convention: String, CaseIterable, Sendable {
-        case v0, v1
-        /// F5TTS_Base checkpoints are v0, F5TTS_v1_Base ones v1; other names must say.
-        public static func guess(fromPath path: String) -> Convention? {
-            let name = (path as NSString).lastPathComponent.lowercased() + (path as NSString).deletingLastPathComponent.lowercased()
-            if name.contains("v1") { return .v1 }
-            if name.contains("f5tts_base") || name.contains("model_1200000") { return .v0 }
-            return nil
-        }
+    /// F5TTS_Base checkpoints are v0, F5TTS_v1_Base ones v1; other names must say.
+    public static func guessConvention(fromPath path: String) -> F5Convention? {
+        let name = (path as NSString).lastPathComponent.lowercased() + (path as NSString).deletingLastPathComponent.lowercased()
+        if name.contains("v1") { return .v1 }
+        if name.contains("f5tts_base") || name.contains("model_1200000") { return .v0 }
+        return nil
     }
 
     public enum Kind: String, Sendable { case f5, vocos }
@@ -21,7 +18,7 @@ public enum CheckpointQuantizer {
         checkpoint.entries.contains { $0.name == "backbone.embed.weight" } ? .vocos : .f5
     }
 
-    public static func quantizeF5(_ checkpoint: SafetensorsFile, convention: Convention, modelID: String, to folder: String) throws {
+    public static func quantizeF5(_ checkpoint: SafetensorsFile, convention: F5Convention, modelID: String, to folder: String) throws {
         var tensors: [String: SafetensorsFile.Entry] = [:]
         for entry in checkpoint.entries {
             let name = entry.name.replacingOccurrences(of: "ema_model.", with: "")
@@ -79,7 +76,7 @@ public enum CheckpointQuantizer {
         try finish(writer)
     }
 
-    private static func inferF5(_ t: [String: SafetensorsFile.Entry], convention: Convention, file: String) throws -> F5Architecture {
+    private static func inferF5(_ t: [String: SafetensorsFile.Entry], convention: F5Convention, file: String) throws -> F5Architecture {
         func shape(_ name: String) throws -> [Int] {
             guard let s = t["transformer." + name]?.shape else { throw BundleError.missingTensor(file: file, tensor: "transformer." + name) }
             return s
@@ -103,6 +100,6 @@ public enum CheckpointQuantizer {
             ffMult: try shape("transformer_blocks.0.ff.ff.0.0.weight")[0] / dim,
             textDim: try shape("text_embed.text_embed.weight")[1], convLayers: count("text_embed.text_blocks."),
             melDim: try shape("proj_out.weight")[0], sampleRate: 24000,
-            peAttnHead: convention == .v0 ? 1 : nil, textMaskPadding: convention == .v1)
+            peAttnHead: convention.peAttnHead, textMaskPadding: convention.textMaskPadding)
     }
 }

@@ -52,4 +52,22 @@ public enum Half {
         let hi = UInt16(p.load(fromByteOffset: 2 * index + 1, as: UInt8.self))
         return toFloat(lo | hi << 8)
     }
+
+    /// Writes `value` as a little-endian fp16 (rounded by `fromFloat`) at any byte alignment.
+    @inline(__always)
+    public static func store(_ value: Float, to p: UnsafeMutableRawPointer, index: Int) {
+        let h = fromFloat(value)
+        p.storeBytes(of: UInt8(truncatingIfNeeded: h), toByteOffset: 2 * index, as: UInt8.self)
+        p.storeBytes(of: UInt8(truncatingIfNeeded: h >> 8), toByteOffset: 2 * index + 1, as: UInt8.self)
+    }
+
+    /// `values` as little-endian fp16 bytes, in order.
+    public static func bytes<C: Collection>(_ values: C) -> [UInt8] where C.Element == Float {
+        [UInt8](unsafeUninitializedCapacity: 2 * values.count) { buffer, initialized in
+            if let base = buffer.baseAddress {
+                for (i, v) in values.enumerated() { store(v, to: UnsafeMutableRawPointer(base), index: i) }
+            }
+            initialized = 2 * values.count
+        }
+    }
 }

@@ -35,9 +35,38 @@ public struct F5Architecture: Codable, Equatable, Sendable {
         self.sampleRate = sampleRate; self.peAttnHead = peAttnHead; self.textMaskPadding = textMaskPadding
     }
 
+    /// Groups and kernel width of the two position convolutions (`ConvPositionEmbedding`: fixed by
+    /// F5-TTS, not recorded in manifests).
+    public static let positionConvGroups = 16
+    public static let positionConvKernel = 31
+
     /// Number of heads that RoPE rotates.
     public var ropeHeads: Int { min(peAttnHead ?? heads, heads) }
-    public var convention: String { peAttnHead == nil && textMaskPadding ? "v1" : (peAttnHead == 1 && !textMaskPadding ? "v0" : "custom") }
+
+    /// The convention these two fields spell, or nil for any other combination.
+    public var convention: F5Convention? { F5Convention.allCases.first { $0.matches(self) } }
+
+    /// The same architecture with the RoPE and text-mask fields of `convention`.
+    public func with(_ convention: F5Convention) -> F5Architecture {
+        var a = self
+        a.peAttnHead = convention.peAttnHead
+        a.textMaskPadding = convention.textMaskPadding
+        return a
+    }
+
+    /// The first field this runtime cannot run, as (field, expected, found); nil when all are usable.
+    public var invalidField: (field: String, expected: String, found: String)? {
+        let positive: KeyValuePairs<String, Int> = ["dim": dim, "depth": depth, "heads": heads, "dim_head": dimHead,
+                                                    "ff_mult": ffMult, "text_dim": textDim, "conv_layers": convLayers,
+                                                    "mel_dim": melDim, "sample_rate": sampleRate]
+        for (field, value) in positive where value <= 0 { return (field, "a positive integer", "\(value)") }
+        let groups = Self.positionConvGroups
+        if dim % groups != 0 { return ("dim", "a multiple of \(groups) (grouped position convolutions)", "\(dim)") }
+        if dimHead % 2 != 0 { return ("dim_head", "an even size (RoPE pairs)", "\(dimHead)") }
+        if textDim % 2 != 0 { return ("text_dim", "an even size (sin / cos table)", "\(textDim)") }
+        if let peAttnHead, peAttnHead < 0 { return ("pe_attn_head", "null or a non-negative count", "\(peAttnHead)") }
+        return nil
+    }
 
     enum CodingKeys: String, CodingKey {
         case name, dim, depth, heads
@@ -76,6 +105,20 @@ public struct F5Architecture: Codable, Equatable, Sendable {
         if let peAttnHead { try c.encode(peAttnHead, forKey: .peAttnHead) } else { try c.encodeNil(forKey: .peAttnHead) }
         try c.encode(textMaskPadding, forKey: .textMaskPadding)
     }
+}
+
+/// The two F5-TTS conventions a DiT may have been trained with.
+public enum F5Convention: String, Codable, CaseIterable, Sendable {
+    /// F5TTS_Base (v0): RoPE on head 0 only, filler text positions not masked.
+    case v0
+    /// F5TTS_v1_Base: RoPE on every head, filler positions zeroed inside the text encoder.
+    case v1
+
+    /// `pe_attn_head` of this convention (nil: every head).
+    public var peAttnHead: Int? { self == .v0 ? 1 : nil }
+    public var textMaskPadding: Bool { self == .v1 }
+
+    func matches(_ a: F5Architecture) -> Bool { a.peAttnHead == peAttnHead && a.textMaskPadding == textMaskPadding }
 }
 
 /// The Vocos architecture recorded in a vocoder bundle manifest.
@@ -154,6 +197,9 @@ public struct BundleManifest: Decodable, Sendable {
     public var vocosArchitecture: VocosArchitecture?
     /// Recommended sampling settings, when a release records them.
     public var inference: InferenceSettings?
+    /// Whether the architecture spells out `pe_attn_head` or `text_mask_padding`; the published v0
+    /// export has neither, and then v0 is assumed.
+    public var conventionRecorded = false
 
     enum CodingKeys: String, CodingKey { case format, modelID = "model_id", files, architecture, inference }
 
@@ -164,7 +210,10 @@ public struct BundleManifest: Decodable, Sendable {
         files = try c.decode(BundleFiles.self, forKey: .files)
         inference = try c.decodeIfPresent(InferenceSettings.self, forKey: .inference)
         switch format {
-        case BundleFormat.f5: f5Architecture = try c.decode(F5Architecture.self, forKey: .architecture)
+        case BundleFormat.f5:
+            f5Architecture = try c.decode(F5Architecture.self, forKey: .architecture)
+            let fields = try c.nestedContainer(keyedBy: F5Architecture.CodingKeys.self, forKey: .architecture)
+            conventionRecorded = fields.contains(.peAttnHead) || fields.contains(.textMaskPadding)
         case BundleFormat.vocos: vocosArchitecture = try c.decode(VocosArchitecture.self, forKey: .architecture)
         default: break
         }

@@ -54,7 +54,7 @@ extension F5Architecture {
         linear(t + "input_embed.proj", out: dim, in: 2 * melDim + textDim)
         for i in [0, 2] {
             let p = t + "input_embed.conv_pos_embed.conv1d.\(i)."
-            specs.append(TensorSpec(p + "weight", [dim, dim / 16, 31]))
+            specs.append(TensorSpec(p + "weight", [dim, dim / Self.positionConvGroups, Self.positionConvKernel]))
             specs.append(TensorSpec(p + "bias", [dim]))
         }
         specs.append(TensorSpec(t + "rotary_embed.inv_freq", [dimHead / 2], required: false))

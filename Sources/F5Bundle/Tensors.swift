@@ -1,10 +1,8 @@
 /// A rowwise signed-int4 tensor viewed in place inside a mapped file.
 ///
-/// Layout (defined here once): the tensor is flattened in C order to `[rows, cols]`
-/// (`cols` = product of the trailing dimensions); element (r, c) is nibble `n = r*cols + c`
-/// of the packed bytes, in byte `n >> 1`, low nibble when `n` is even. Nibbles are two's
-/// complement (-8...7). Rows are not byte-aligned when `cols` is odd. One little-endian fp16
-/// scale per row follows the packed bytes.
+/// The tensor is flattened in C order to `[rows, cols]` (`cols` = product of the trailing
+/// dimensions) and stored in the nibble layout of `Q4Codec`; one little-endian fp16 scale per row
+/// follows the packed bytes.
 public struct Q4Tensor: @unchecked Sendable {
     public let name: String
     public let shape: [Int]
@@ -33,12 +31,7 @@ public struct Q4Tensor: @unchecked Sendable {
 
     /// The signed 4-bit code of element (r, c).
     @inline(__always)
-    public func code(row r: Int, col c: Int) -> Int8 {
-        let n = r * cols + c
-        let byte = packed.load(fromByteOffset: n >> 1, as: UInt8.self)
-        let nibble = (n & 1) == 0 ? byte & 0x0F : byte >> 4
-        return Int8(bitPattern: nibble ^ 0x08) &- 8
-    }
+    public func code(row r: Int, col c: Int) -> Int8 { Q4Codec.code(packed: packed, index: r * cols + c) }
 
     /// Writes rows `range` as fp32 (`code * fp16 scale`) into `out`, `cols` floats per row.
     public func dequantizeRows(_ range: Range<Int>, into out: UnsafeMutablePointer<Float>) {
@@ -49,7 +42,7 @@ public struct Q4Tensor: @unchecked Sendable {
                 // Byte-aligned rows: two values per byte through a table.
                 let row = packed.advanced(by: r * cols / 2).assumingMemoryBound(to: UInt8.self)
                 for b in 0..<(cols / 2) {
-                    let pair = Q4Tensor.decodeTable[Int(row[b])]
+                    let pair = Q4Codec.decodeTable[Int(row[b])]
                     o[2 * b] = Float(pair.0) * s
                     o[2 * b + 1] = Float(pair.1) * s
                 }
@@ -75,11 +68,6 @@ public struct Q4Tensor: @unchecked Sendable {
             dequantizeRows(0..<rows, into: buffer.baseAddress!)
             initialized = count
         }
-    }
-
-    /// (low, high) signed values of every byte.
-    static let decodeTable: [(Int8, Int8)] = (0..<256).map { b in
-        (Int8(bitPattern: UInt8(b & 0x0F) ^ 0x08) &- 8, Int8(bitPattern: UInt8(b >> 4) ^ 0x08) &- 8)
     }
 }
 

@@ -13,7 +13,20 @@ public final class WeightBundle: @unchecked Sendable {
     public let tensorBytes: Int
 
     public var format: String { manifest.format }
-    public var f5Architecture: F5Architecture? { manifest.f5Architecture }
+    /// Replaces the manifest's RoPE / text-mask convention (which one a published bundle was trained with
+    /// is not always certain); set before a model is built from the bundle.
+    public var conventionOverride: F5Convention?
+    /// The manifest's DiT architecture, with `conventionOverride` applied.
+    public var f5Architecture: F5Architecture? {
+        guard let a = manifest.f5Architecture else { return nil }
+        return conventionOverride.map(a.with) ?? a
+    }
+    /// Where the convention in force comes from, for `inspect` and messages.
+    public var conventionSource: String {
+        if conventionOverride != nil { return "given on the command line (--convention)" }
+        return manifest.conventionRecorded ? "recorded in manifest.json"
+            : "assumed: manifest.json records neither pe_attn_head nor text_mask_padding (the published v0 export)"
+    }
     public var vocosArchitecture: VocosArchitecture? { manifest.vocosArchitecture }
     public var q4ParameterCount: Int { q4Tensors.values.reduce(0) { $0 + $1.count } }
     public var denseParameterCount: Int { denseTensors.values.reduce(0) { $0 + $1.count } }
@@ -112,11 +125,9 @@ public final class WeightBundle: @unchecked Sendable {
     private func validateArchitecture() throws {
         let indexName = tree.path(of: manifest.files.q4Index ?? manifest.files.denseIndex)
         if let a = f5Architecture {
-            try requirePositive(["dim": a.dim, "depth": a.depth, "heads": a.heads, "dim_head": a.dimHead, "ff_mult": a.ffMult,
-                                 "text_dim": a.textDim, "conv_layers": a.convLayers, "mel_dim": a.melDim, "sample_rate": a.sampleRate])
-            guard a.dim % 16 == 0 else {
-                throw BundleError.architectureMismatch(file: tree.path(of: "manifest.json"), field: "dim",
-                                                       expected: "a multiple of 16 (grouped position convolutions)", found: "\(a.dim)")
+            if let bad = a.invalidField {
+                throw BundleError.architectureMismatch(file: tree.path(of: "manifest.json"), field: bad.field,
+                                                       expected: bad.expected, found: bad.found)
             }
             let table = try dense("transformer.text_embed.text_embed.weight")
             guard table.shape.count == 2, table.shape[0] >= 2, table.shape[1] == a.textDim else {

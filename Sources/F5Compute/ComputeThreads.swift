@@ -28,12 +28,19 @@ public enum ComputeThreads {
     public static var openBLASThreads: Int { Int(openblas_get_num_threads()) }
 
     /// Runs `body(i)` for i in 0..<tasks on up to `count` threads.
-    static func parallelFor(_ tasks: Int, _ body: (Int) -> Void) {
+    public static func parallelFor(_ tasks: Int, _ body: (Int) -> Void) {
         if tasks <= 1 || count <= 1 {
             for i in 0..<tasks { body(i) }
         } else {
             DispatchQueue.concurrentPerform(iterations: tasks, execute: body)
         }
+    }
+
+    /// Splits `0..<count` into one contiguous range per thread, each at least `minimumPerThread` long
+    /// (never called while a BLAS call runs: the two pools share one budget).
+    public static func parallelRanges(_ count: Int, minimumPerThread: Int = 1, _ body: (Range<Int>) -> Void) {
+        let parts = max(1, min(Self.count, count / max(1, minimumPerThread)))
+        parallelFor(parts) { part in body(count * part / parts ..< count * (part + 1) / parts) }
     }
 
     /// Runs `body` with OpenBLAS single-threaded, for loops that call sgemm from each worker.

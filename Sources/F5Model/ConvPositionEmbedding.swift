@@ -1,9 +1,10 @@
+import F5Bundle
 import F5Compute
 
 /// Conv1d(k=31, groups 16) -> Mish -> Conv1d -> Mish, over time.
 final class ConvPositionEmbedding {
-    static let kernelSize = 31
-    static let groups = 16
+    static let kernelSize = F5Architecture.positionConvKernel
+    static let groups = F5Architecture.positionConvGroups
     let conv1: GroupedConv1d
     let conv2: GroupedConv1d
 

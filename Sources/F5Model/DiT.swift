@@ -17,8 +17,8 @@ public final class DiT {
     let projOut: Linear
 
     public init(bundle: WeightBundle, backend: any LinearBackend) throws {
+        // The bundle validated the architecture when it was loaded.
         guard let a = bundle.f5Architecture else { throw ModelError.notAnF5Bundle(format: bundle.format) }
-        try Self.check(a)
         let weights = ModelWeights(bundle: bundle, backend: backend)
         architecture = a
         backendName = backend.name
@@ -29,26 +29,6 @@ public final class DiT {
         normOut = try AdaLayerNormFinal(weights, dim: a.dim)
         projOut = try weights.linear("proj_out", in: a.dim, out: a.melDim)
         weights.releaseMappedPages()
-    }
-
-    private static func check(_ a: F5Architecture) throws {
-        let positive: KeyValuePairs<String, Int> = ["dim": a.dim, "depth": a.depth, "heads": a.heads, "dim_head": a.dimHead,
-                                                    "ff_mult": a.ffMult, "text_dim": a.textDim, "mel_dim": a.melDim]
-        for (field, value) in positive where value <= 0 {
-            throw ModelError.architecture(field: field, expected: "a positive integer", found: "\(value)")
-        }
-        guard a.dim % ConvPositionEmbedding.groups == 0 else {
-            throw ModelError.architecture(field: "dim", expected: "a multiple of \(ConvPositionEmbedding.groups)", found: "\(a.dim)")
-        }
-        guard a.dimHead % 2 == 0 else {
-            throw ModelError.architecture(field: "dim_head", expected: "an even size (RoPE pairs)", found: "\(a.dimHead)")
-        }
-        guard a.textDim % 2 == 0 else {
-            throw ModelError.architecture(field: "text_dim", expected: "an even size (sin / cos table)", found: "\(a.textDim)")
-        }
-        if let heads = a.peAttnHead, heads < 0 {
-            throw ModelError.architecture(field: "pe_attn_head", expected: "null or a non-negative count", found: "\(heads)")
-        }
     }
 
     /// Caches everything that does not depend on x for one synthesis of `frames` frames: the text

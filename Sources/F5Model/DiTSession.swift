@@ -10,13 +10,6 @@ public enum DiTStage: Hashable, Sendable {
     case block(Int)
 }
 
-/// Seconds spent caching a synthesis' x-independent parts.
-public struct PreparationTimings: Codable, Equatable, Sendable {
-    public var textEmbeddingSeconds: Double = 0
-    public var inputConditioningSeconds: Double = 0
-    public var timeModulationSeconds: Double = 0
-}
-
 /// One synthesis' caches and buffers for a DiT: made by `DiT.prepare`, then `velocity` once per
 /// function evaluation. Branch 0 is cond (reference audio + text), branch 1 (with guidance) uncond
 /// (zero audio, filler text). Not thread-safe: one forward at a time.
@@ -26,7 +19,8 @@ public final class DiTSession {
     public let batch: Int
     /// Flow times the modulations were computed for; `velocity` takes an index into them.
     public let times: [Float]
-    public let timings: PreparationTimings
+    /// Seconds spent caching the x-independent parts (the preparation fields; no steps yet).
+    public let timings: SamplerTimings
 
     let model: DiT
     let workspace: DiTWorkspace
@@ -46,12 +40,11 @@ public final class DiTSession {
         self.frames = frames
         self.batch = batch
         self.times = times
-        var timings = PreparationTimings()
+        var timings = SamplerTimings()
         rope = RotaryEmbedding.Table(frames: frames, headDim: a.dimHead)
         self.textIDs = textIDs
 
-        var clock = Date()
-        func lap() -> Double { defer { clock = Date() }; return Date().timeIntervalSince(clock) }
+        var clock = Stopwatch()
         inputBase = FloatBuffer(batch * frames * a.dim)
         // Scoped, and before the workspace exists, so that these temporaries never add to the peak.
         do {
@@ -63,10 +56,10 @@ public final class DiTSession {
             let text = FloatBuffer(frames * a.textDim), scratch = FloatBuffer(Self.textScratchCount(a, frames: frames))
             for b in 0..<batch {
                 model.textEmbed.forward(ids: textIDs, frames: frames, dropText: b == 1, into: text.pointer, scratch: scratch.pointer)
-                timings.textEmbeddingSeconds += lap()
+                timings.textEmbedding += clock.lap()
                 model.inputEmbed.conditioning(cond: b == 0 ? paddedCond.pointer : nil, text: text.pointer,
                                               frames: frames, into: inputBase.pointer + b * frames * a.dim, scratch: scratch.pointer)
-                timings.inputConditioningSeconds += lap()
+                timings.inputConditioning += clock.lap()
             }
         }
 
@@ -85,7 +78,7 @@ public final class DiTSession {
         }
         finalModulations = FloatBuffer(count * 2 * a.dim)
         model.normOut.modulations(siluTime: siluTime.pointer, rows: count, into: finalModulations.pointer)
-        timings.timeModulationSeconds = lap()
+        timings.timeModulation = clock.lap()
         self.timings = timings
         workspace = DiTWorkspace(architecture: a, frames: frames, batch: batch, convolution: model.inputEmbed.convPosEmbed.conv1)
     }

@@ -1,3 +1,4 @@
+import F5Compute
 import Foundation
 
 /// `CFM.sample` of the reference for one utterance: the duration rule, noise, time grid (EPSS, sway),
@@ -21,10 +22,14 @@ public final class FlowSampler {
     /// Samples a mel [frames, melDim] where frames = `frameCount(condFrames:textIDs:requestedFrames: totalFrames)`.
     /// `cond` is the reference mel [condFrames, melDim]; `textIDs` are vocabulary ids (-1 = filler),
     /// reference text followed by the text to speak. `noise` must hold frames * melDim values when given.
-    /// `progress(step, steps)` is called after each step.
+    /// `editMask` (speech editing, one flag per cond frame) keeps the reference only where it is true: the
+    /// model sees zeros elsewhere and those frames are generated (the reference's `cond_mask & edit_mask`).
+    /// `progress(step, steps)` is called after each step; `shouldStop` before each, and a true answer
+    /// throws `CancellationError` (a cancelled synthesis stops within one step).
     public func sample(cond: [Float], condFrames: Int, textIDs: [Int32], totalFrames: Int, options: SamplerOptions = SamplerOptions(),
-                       noise: Noise = .generator(.torch(seed: 0)), progress: ((Int, Int) -> Void)? = nil) throws -> SamplerResult {
-        let start = Date()
+                       noise: Noise = .generator(.torch(seed: 0)), editMask: [Bool]? = nil, shouldStop: (() -> Bool)? = nil,
+                       progress: ((Int, Int) -> Void)? = nil) throws -> SamplerResult {
+        let clock = Stopwatch()
         let mel = model.architecture.melDim
         guard options.steps >= 1 else { throw ModelError.invalidArgument(argument: "steps", expected: "at least 1", found: "\(options.steps)") }
         guard options.cfg.isFinite else { throw ModelError.invalidArgument(argument: "cfg", expected: "a finite number", found: "\(options.cfg)") }
@@ -32,6 +37,16 @@ public final class FlowSampler {
             throw ModelError.invalidArgument(argument: "sway", expected: "a finite number or none", found: "\(sway)")
         }
         guard condFrames >= 0 else { throw ModelError.invalidArgument(argument: "condFrames", expected: "at least 0", found: "\(condFrames)") }
+        if let editMask, editMask.count != condFrames {
+            throw ModelError.wrongCount(argument: "editMask", expected: condFrames, found: editMask.count)
+        }
+        // Frames the reference keeps: all of cond, or only those the edit mask keeps.
+        var kept = cond
+        if let editMask {
+            for (frame, keep) in editMask.enumerated() where !keep {
+                kept.replaceSubrange((frame * mel)..<((frame + 1) * mel), with: repeatElement(0, count: mel))
+            }
+        }
         let frames = Self.frameCount(condFrames: condFrames, textIDs: textIDs, requestedFrames: totalFrames)
         let count = frames * mel
         let y0: [Float]
@@ -51,9 +66,9 @@ public final class FlowSampler {
             }
         }
         let guidance = options.cfg >= Self.guidanceThreshold
-        let session = try model.prepare(cond: cond, condFrames: condFrames, textIDs: textIDs, frames: frames,
+        let session = try model.prepare(cond: kept, condFrames: condFrames, textIDs: textIDs, frames: frames,
                                         times: evaluationTimes, guidance: guidance)
-        var timings = SamplerTimings(preparation: session.timings)
+        var timings = session.timings
 
         let y = FloatBuffer(y0), f0 = FloatBuffer(count), f1 = FloatBuffer(count), yMid = FloatBuffer(count)
         let raw = FloatBuffer(session.batch * count)
@@ -69,7 +84,8 @@ public final class FlowSampler {
         }
 
         for k in 0..<options.steps {
-            let stepStart = Date()
+            if shouldStop?() == true { throw CancellationError() }
+            let step = Stopwatch()
             let dt = grid[k + 1] - grid[k]
             switch options.method {
             case .euler:
@@ -82,13 +98,19 @@ public final class FlowSampler {
                 flow(2 * k + 1, yMid.pointer, into: f1.pointer)
                 for i in 0..<count { y.pointer[i] += dt * f1.pointer[i] }
             }
-            timings.stepSeconds.append(Date().timeIntervalSince(stepStart))
+            timings.stepSeconds.append(step.elapsed)
             progress?(k + 1, options.steps)
         }
 
         var out = y.array
-        out.replaceSubrange(0..<(condFrames * mel), with: cond)
-        timings.totalSeconds = Date().timeIntervalSince(start)
+        if let editMask {
+            for (frame, keep) in editMask.enumerated() where keep {
+                out.replaceSubrange((frame * mel)..<((frame + 1) * mel), with: cond[(frame * mel)..<((frame + 1) * mel)])
+            }
+        } else {
+            out.replaceSubrange(0..<(condFrames * mel), with: cond)
+        }
+        timings.total = clock.elapsed
         return SamplerResult(mel: out, frames: frames, timings: timings)
     }
 }

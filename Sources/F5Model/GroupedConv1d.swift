@@ -1,4 +1,5 @@
 import F5Bundle
+import F5Compute
 
 /// Conv1d with `groups` groups, zero padding k/2, on frame-major [batch * frames, channels]: per group,
 /// the input windows are unrolled (im2col) into rows of perGroup * k values, matching the weight's
@@ -31,7 +32,7 @@ final class GroupedConv1d {
         let rows = batch * frames, width = perGroup * kernelSize, pad = kernelSize / 2
         let (c, k, pg) = (channels, kernelSize, perGroup)
         for (g, layer) in groupLayers.enumerated() {
-            parallelRanges(rows, minimumPerThread: 64) { range in
+            ComputeThreads.parallelRanges(rows, minimumPerThread: 64) { range in
                 for r in range {
                     let item = r / frames, t = r % frames
                     let out = columns + r * width

@@ -9,13 +9,11 @@ extension Q4Tensor {
         let width = cols.count
         let packedBytes = (rows.count * width + 1) / 2
         let storage = AlignedBuffer(byteCount: packedBytes + 2 * rows.count)
-        let packed = storage.raw.assumingMemoryBound(to: UInt8.self)
-        packed.initialize(repeating: 0, count: packedBytes)
+        let packed = storage.raw
+        packed.initializeMemory(as: UInt8.self, repeating: 0, count: packedBytes)
         for (r, row) in rows.enumerated() {
             for (c, col) in cols.enumerated() {
-                let n = r * width + c
-                let nibble = UInt8(bitPattern: code(row: row, col: col)) & 0x0F
-                packed[n >> 1] |= n & 1 == 0 ? nibble : nibble << 4
+                Q4Codec.store(code: code(row: row, col: col), packed: packed, index: r * width + c)
             }
         }
         // Scales are copied as raw fp16 bits.

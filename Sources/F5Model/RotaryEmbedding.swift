@@ -1,3 +1,4 @@
+import F5Compute
 import Foundation
 
 /// x-transformers RotaryEmbedding(dimHead) as F5 uses it: angle(p, i) = p * inv_freq_i with
@@ -35,7 +36,7 @@ struct RotaryEmbedding {
     func apply(_ x: UnsafeMutablePointer<Float>, frames: Int, batch: Int, rowStride: Int, table: Table) {
         let pairs = headDim / 2
         let cosines = table.cos.pointer, sines = table.sin.pointer
-        parallelRanges(batch * frames, minimumPerThread: 64) { range in
+        ComputeThreads.parallelRanges(batch * frames, minimumPerThread: 64) { range in
             for r in range {
                 let p = r % frames
                 let c = cosines + p * pairs, s = sines + p * pairs

@@ -8,7 +8,11 @@ public enum ODEMethod: String, Codable, CaseIterable, Sendable {
 
 /// Settings of `FlowSampler.sample`; defaults are the reference inference defaults.
 public struct SamplerOptions: Codable, Equatable, Sendable {
-    /// ODE steps (NFE for Euler). Default 32.
+    /// Steps when neither the caller nor the bundle's manifest says: 8, what the published 4-bit
+    /// distilled bundle is run with (the reference's own `nfe_step` default is 32, for undistilled models).
+    public static let defaultSteps = 8
+
+    /// ODE steps (NFE for Euler).
     public var steps: Int
     /// Classifier-free guidance strength; below 1e-5 the uncond branch is skipped. Default 2.
     public var cfg: Float
@@ -18,7 +22,7 @@ public struct SamplerOptions: Codable, Equatable, Sendable {
     /// Use the EPSS time tables for the step counts that have one (5, 6, 7, 10, 12, 16). Default true.
     public var useEPSS: Bool
 
-    public init(steps: Int = 32, cfg: Float = 2, sway: Float? = -1, method: ODEMethod = .euler, useEPSS: Bool = true) {
+    public init(steps: Int = defaultSteps, cfg: Float = 2, sway: Float? = -1, method: ODEMethod = .euler, useEPSS: Bool = true) {
         self.steps = steps
         self.cfg = cfg
         self.sway = sway
@@ -27,14 +31,20 @@ public struct SamplerOptions: Codable, Equatable, Sendable {
     }
 }
 
-/// Where a synthesis spent its time.
+/// Where one sampling spent its time, in seconds.
 public struct SamplerTimings: Codable, Equatable, Sendable {
-    /// Text embeddings, input conditioning, time / AdaLN modulations.
-    public var preparation = PreparationTimings()
+    /// The text embeddings of both branches (cached before the steps).
+    public var textEmbedding = 0.0
+    /// The cond / text part of the input projection (cached before the steps).
+    public var inputConditioning = 0.0
+    /// Time embedding and every AdaLN modulation, for all steps at once.
+    public var timeModulation = 0.0
     /// Wall time of each ODE step (all its function evaluations).
     public var stepSeconds: [Double] = []
-    public var totalSeconds: Double = 0
-    public var meanStepSeconds: Double { stepSeconds.isEmpty ? 0 : stepSeconds.reduce(0, +) / Double(stepSeconds.count) }
+    /// The whole of `FlowSampler.sample`.
+    public var total = 0.0
+
+    public init() {}
 }
 
 /// A sampled mel spectrogram.

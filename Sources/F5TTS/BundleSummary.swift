@@ -8,7 +8,10 @@ public struct BundleSummary: Codable, Sendable {
     public var modelID: String?
     public var f5Architecture: F5Architecture?
     public var vocosArchitecture: VocosArchitecture?
+    /// v0, v1 or custom (F5 bundles).
     public var convention: String?
+    /// Whether the manifest records the convention, or v0 was assumed.
+    public var conventionSource: String?
     public var vocabularySize: Int?
     public var q4Tensors: Int
     public var denseTensors: Int
@@ -19,7 +22,7 @@ public struct BundleSummary: Codable, Sendable {
     public var loadMilliseconds: Double
 
     enum CodingKeys: String, CodingKey {
-        case location, format, modelID = "model_id", architecture, convention, vocabularySize = "vocabulary_size"
+        case location, format, modelID = "model_id", architecture, convention, conventionSource = "convention_source", vocabularySize = "vocabulary_size"
         case q4Tensors = "q4_tensors", denseTensors = "dense_tensors", q4Parameters = "q4_parameters"
         case denseParameters = "dense_parameters", bytes, loadMilliseconds = "load_ms"
     }
@@ -30,7 +33,8 @@ public struct BundleSummary: Codable, Sendable {
         modelID = bundle.manifest.modelID
         f5Architecture = bundle.f5Architecture
         vocosArchitecture = bundle.vocosArchitecture
-        convention = bundle.f5Architecture?.convention
+        convention = bundle.f5Architecture.map { $0.convention?.rawValue ?? "custom" }
+        conventionSource = bundle.f5Architecture == nil ? nil : bundle.conventionSource
         vocabularySize = bundle.vocabularySize
         q4Tensors = bundle.q4Tensors.count
         denseTensors = bundle.denseTensors.count
@@ -48,6 +52,7 @@ public struct BundleSummary: Codable, Sendable {
         f5Architecture = format == BundleFormat.f5 ? try c.decode(F5Architecture.self, forKey: .architecture) : nil
         vocosArchitecture = format == BundleFormat.vocos ? try c.decode(VocosArchitecture.self, forKey: .architecture) : nil
         convention = try c.decodeIfPresent(String.self, forKey: .convention)
+        conventionSource = try c.decodeIfPresent(String.self, forKey: .conventionSource)
         vocabularySize = try c.decodeIfPresent(Int.self, forKey: .vocabularySize)
         q4Tensors = try c.decode(Int.self, forKey: .q4Tensors)
         denseTensors = try c.decode(Int.self, forKey: .denseTensors)
@@ -64,6 +69,7 @@ public struct BundleSummary: Codable, Sendable {
         try c.encodeIfPresent(f5Architecture, forKey: .architecture)
         try c.encodeIfPresent(vocosArchitecture, forKey: .architecture)
         try c.encodeIfPresent(convention, forKey: .convention)
+        try c.encodeIfPresent(conventionSource, forKey: .conventionSource)
         try c.encodeIfPresent(vocabularySize, forKey: .vocabularySize)
         try c.encode(q4Tensors, forKey: .q4Tensors); try c.encode(denseTensors, forKey: .denseTensors)
         try c.encode(q4Parameters, forKey: .q4Parameters); try c.encode(denseParameters, forKey: .denseParameters)

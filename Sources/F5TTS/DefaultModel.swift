@@ -13,15 +13,24 @@ public enum DefaultModel {
         (cacheFolder as NSString).appendingPathComponent("synthetic-\(preset.rawValue)-seed\(seed)")
     }
 
+    /// The published release where `f5tts download` puts it by default: its app archive (which holds the
+    /// vocoder and the vocabulary) when present, else the folder; nil when nothing was downloaded.
+    public static var downloaded: String? {
+        let folder = Downloader.defaultDirectory
+        let archive = (folder as NSString).appendingPathComponent("peyton_voice_q4.tar")
+        if FileManager.default.fileExists(atPath: archive) { return archive }
+        return FileManager.default.fileExists(atPath: (folder as NSString).appendingPathComponent("manifest.json")) ? folder : nil
+    }
+
     /// The folder of the synthetic model, written first when it is not there yet. Returns whether it was made now.
     @discardableResult
     public static func ensure(preset: SyntheticWeights.Preset, seed: UInt64 = 0) throws -> (path: String, created: Bool) {
         let path = folder(preset: preset, seed: seed)
         let fm = FileManager.default
-        let complete = ["f5tts/manifest.json", "vocos/manifest.json", DefaultVocabulary.fileName]
+        let complete = ["f5tts/manifest.json", "vocos/manifest.json", "vocab.txt"]
             .allSatisfy { fm.fileExists(atPath: (path as NSString).appendingPathComponent($0)) }
         if complete { return (path, false) }
-        try SyntheticModels.write(preset: preset, seed: seed, to: path)
+        try F5TTSError.wrapping { try SyntheticModels.write(preset: preset, seed: seed, to: path) }
         return (path, true)
     }
 }

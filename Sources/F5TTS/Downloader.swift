@@ -18,29 +18,24 @@ public struct Downloader: Sendable {
         self.repository = repository; self.endpoint = endpoint; self.directory = directory
     }
 
-    public enum DownloadError: Error, LocalizedError, CustomStringConvertible {
-        case http(url: String, status: Int)
-        case transfer(url: String, reason: String)
-        case cannotWrite(file: String, reason: String)
-
-        public var description: String {
-            switch self {
-            case let .http(url, status): return "\(url): HTTP status \(status)"
-            case let .transfer(url, reason): return "\(url): \(reason)"
-            case let .cannotWrite(file, reason): return "\(file): cannot write: \(reason)"
-            }
-        }
-        public var errorDescription: String? { description }
-    }
-
     /// The URL of one file of the repository (Hugging Face's `resolve/main` layout).
     public func url(of file: String) -> URL {
         endpoint.appendingPathComponent(repository).appendingPathComponent("resolve/main").appendingPathComponent(file)
     }
 
+    /// Where `f5tts download` puts the release unless told otherwise, and where `speak` looks without
+    /// `--model`: `<cache>/f5tts-4bit-distill` (see `DefaultModel.cacheFolder`).
+    public static var defaultDirectory: String {
+        (DefaultModel.cacheFolder as NSString).appendingPathComponent("f5tts-4bit-distill")
+    }
+
     /// Downloads everything and verifies it; `progress` gets (file, bytes so far, total when known).
     @discardableResult
     public func run(progress: @escaping (String, Int, Int?) -> Void = { _, _, _ in }) throws -> [Checksums.Result] {
+        try F5TTSError.wrapping { try download(progress: progress) }
+    }
+
+    private func download(progress: @escaping (String, Int, Int?) -> Void) throws -> [Checksums.Result] {
         try createDirectory(directory)
         try fetch(Checksums.fileName, progress: progress, resume: false)
         let tree = FileTree.directory(directory)
@@ -59,7 +54,7 @@ public struct Downloader: Sendable {
 
     private func createDirectory(_ path: String) throws {
         do { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) } catch {
-            throw DownloadError.cannotWrite(file: path, reason: error.localizedDescription)
+            throw F5TTSError.cannotWrite(file: path, reason: error.localizedDescription)
         }
     }
 
@@ -80,7 +75,7 @@ public struct Downloader: Sendable {
         if let error = transfer.error { throw error }
         try? fm.removeItem(atPath: final)
         do { try fm.moveItem(atPath: partial, toPath: final) } catch {
-            throw DownloadError.cannotWrite(file: final, reason: error.localizedDescription)
+            throw F5TTSError.cannotWrite(file: final, reason: error.localizedDescription)
         }
     }
 }
@@ -105,14 +100,14 @@ private final class Transfer: NSObject, URLSessionDataDelegate, @unchecked Senda
                     completionHandler: @escaping (URLSession.ResponseDisposition) -> Void) {
         let url = response.url?.absoluteString ?? name
         guard let http = response as? HTTPURLResponse else {
-            error = Downloader.DownloadError.transfer(url: url, reason: "no HTTP response")
+            error = F5TTSError.transfer(url: url, reason: "no HTTP response")
             return completionHandler(.cancel)
         }
         switch http.statusCode {
         case 200:  // the whole body: start over
             written = 0
             guard FileManager.default.createFile(atPath: partial, contents: nil) else {
-                error = Downloader.DownloadError.cannotWrite(file: partial, reason: "cannot create the file")
+                error = F5TTSError.cannotWrite(file: partial, reason: "cannot create the file")
                 return completionHandler(.cancel)
             }
         case 206:
@@ -120,14 +115,14 @@ private final class Transfer: NSObject, URLSessionDataDelegate, @unchecked Senda
         case 416 where resumeFrom > 0:  // nothing left to fetch
             return completionHandler(.cancel)
         default:
-            error = Downloader.DownloadError.http(url: url, status: http.statusCode)
+            error = F5TTSError.http(url: url, status: http.statusCode)
             return completionHandler(.cancel)
         }
         total = http.value(forHTTPHeaderField: "Content-Range").flatMap { $0.split(separator: "/").last.flatMap { Int($0) } }
             ?? http.value(forHTTPHeaderField: "Content-Length").flatMap { Int($0) }
         handle = FileHandle(forWritingAtPath: partial)
         if handle == nil {
-            error = Downloader.DownloadError.cannotWrite(file: partial, reason: "cannot open for writing")
+            error = F5TTSError.cannotWrite(file: partial, reason: "cannot open for writing")
             return completionHandler(.cancel)
         }
         _ = try? handle?.seekToEnd()
@@ -140,7 +135,7 @@ private final class Transfer: NSObject, URLSessionDataDelegate, @unchecked Senda
             written += data.count
             progress(name, written, total)
         } catch {
-            self.error = Downloader.DownloadError.cannotWrite(file: partial, reason: error.localizedDescription)
+            self.error = F5TTSError.cannotWrite(file: partial, reason: error.localizedDescription)
             dataTask.cancel()
         }
     }
@@ -148,7 +143,7 @@ private final class Transfer: NSObject, URLSessionDataDelegate, @unchecked Senda
     func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: Error?) {
         try? handle?.close()
         if self.error == nil, let error, (error as? URLError)?.code != .cancelled {
-            self.error = Downloader.DownloadError.transfer(
+            self.error = F5TTSError.transfer(
                 url: task.originalRequest?.url?.absoluteString ?? name,
                 reason: "\(error.localizedDescription) after \(written) bytes; run again to resume")
         }

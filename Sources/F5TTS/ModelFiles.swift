@@ -1,9 +1,10 @@
 import F5Bundle
 import Foundation
 
-/// The files one synthesis needs, found from the paths a user gives: the F5 bundle, the Vocos bundle
-/// (inside the same package, or beside the model folder, unless given) and the vocabulary (a
-/// `*vocab*.txt` in the package or beside it, unless given; F5TTS_Base's own vocabulary otherwise).
+/// The bundles one synthesis needs, found and loaded from the paths a user gives: the F5 bundle, the
+/// Vocos bundle (inside the same package, or beside the model folder, unless given) and the vocabulary (a
+/// `*vocab*.txt` in the package or beside it, unless given; F5-TTS's own vocabulary otherwise), checked
+/// to fit together.
 public struct ModelFiles: @unchecked Sendable {
     public let f5: WeightBundle
     public let vocoder: WeightBundle
@@ -11,24 +12,22 @@ public struct ModelFiles: @unchecked Sendable {
     /// Where the vocabulary came from, for messages.
     public let vocabularySource: String
 
-    public enum Problem: Error, LocalizedError, CustomStringConvertible {
-        case missing(what: String, searched: String)
-        case mismatch(String)
-        public var description: String {
-            switch self {
-            case let .missing(what, searched): return "no \(what) found in \(searched); give it with the matching option"
-            case let .mismatch(message): return message
-            }
+    /// Finds and loads the bundles. `convention` replaces the manifest's RoPE / text-mask convention.
+    public static func locate(model: String, vocoder vocoderPath: String? = nil, vocabulary vocabularyPath: String? = nil,
+                              convention: F5Convention? = nil) throws -> ModelFiles {
+        try F5TTSError.wrapping {
+            try load(model: model, vocoder: vocoderPath, vocabulary: vocabularyPath, convention: convention)
         }
-        public var errorDescription: String? { description }
     }
 
-    public static func locate(model: String, vocoder vocoderPath: String? = nil, vocabulary vocabularyPath: String? = nil) throws -> ModelFiles {
+    private static func load(model: String, vocoder vocoderPath: String?, vocabulary vocabularyPath: String?,
+                             convention: F5Convention?) throws -> ModelFiles {
         let package = try ModelPackage.open(path: model)
         guard let f5Tree = package.tree(format: BundleFormat.f5) else {
-            throw Problem.missing(what: "\(BundleFormat.f5) bundle", searched: model)
+            throw F5TTSError.notFound(what: "\(BundleFormat.f5) bundle", searched: model, hint: "give the model with --model")
         }
         let f5 = try WeightBundle.load(tree: f5Tree)
+        f5.conventionOverride = convention
         // A bundle folder's neighbours count: the synthetic layout keeps f5tts/, vocos/ and vocab.txt side by side.
         let neighbourhood = isBundleFolder(model) ? try? ModelPackage.open(path: (model as NSString).deletingLastPathComponent) : nil
 
@@ -36,13 +35,13 @@ public struct ModelFiles: @unchecked Sendable {
         if let vocoderPath {
             let vocoderPackage = try ModelPackage.open(path: vocoderPath)
             guard let tree = vocoderPackage.tree(format: BundleFormat.vocos) else {
-                throw Problem.missing(what: "\(BundleFormat.vocos) bundle", searched: vocoderPath)
+                throw F5TTSError.notFound(what: "\(BundleFormat.vocos) bundle", searched: vocoderPath, hint: "give the vocoder with --vocoder")
             }
             vocoder = try WeightBundle.load(tree: tree)
         } else if let tree = package.tree(format: BundleFormat.vocos) ?? neighbourhood?.tree(format: BundleFormat.vocos) {
             vocoder = try WeightBundle.load(tree: tree)
         } else {
-            throw Problem.missing(what: "Vocos bundle (--vocoder)", searched: model)
+            throw F5TTSError.notFound(what: "Vocos bundle", searched: model, hint: "give the vocoder with --vocoder")
         }
 
         let text: String, source: String
@@ -55,8 +54,11 @@ public struct ModelFiles: @unchecked Sendable {
             text = try found.tree.region(found.file).text()
             source = found.tree.path(of: found.file)
         } else {
-            text = DefaultVocabulary.text
-            source = "the built-in F5TTS_Base vocabulary"
+            let url = Vocabulary.builtInURL
+            do { text = try String(contentsOf: url, encoding: .utf8) } catch {
+                throw BundleError.cannotOpen(file: url.path, reason: error.localizedDescription)
+            }
+            source = "the built-in F5-TTS vocabulary"
         }
 
         let files = ModelFiles(f5: f5, vocoder: vocoder, vocabularyText: text, vocabularySource: source)
@@ -72,13 +74,13 @@ public struct ModelFiles: @unchecked Sendable {
     private func checkFit() throws {
         guard let a = f5.f5Architecture, let v = vocoder.vocosArchitecture else { return }
         if a.melDim != v.inputChannels || a.sampleRate != v.sampleRate {
-            throw Problem.mismatch("model \(f5.tree.displayName) makes \(a.melDim) mel bands at \(a.sampleRate) Hz but vocoder "
+            throw F5TTSError.mismatch("model \(f5.tree.displayName) makes \(a.melDim) mel bands at \(a.sampleRate) Hz but vocoder "
                                    + "\(vocoder.tree.displayName) takes \(v.inputChannels) at \(v.sampleRate) Hz")
         }
         let tokens = vocabularyText.split(separator: "\n", omittingEmptySubsequences: false).count
             - (vocabularyText.hasSuffix("\n") ? 1 : 0)
         if let size = f5.vocabularySize, tokens > size {
-            throw Problem.mismatch("vocabulary \(vocabularySource) has \(tokens) tokens but model \(f5.tree.displayName) embeds \(size)")
+            throw F5TTSError.mismatch("vocabulary \(vocabularySource) has \(tokens) tokens but model \(f5.tree.displayName) embeds \(size)")
         }
     }
 }

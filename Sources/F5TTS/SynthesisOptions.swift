@@ -1,22 +1,38 @@
+import F5Audio
 import F5Bundle
 import F5Model
 import Foundation
 
 /// What a synthesis does, with the reference pipeline's defaults (or the bundle's, when its manifest
-/// carries inference settings). Codable so programs can store and pass it around.
+/// carries inference settings). Field names follow F5-TTS's `infer_cli` where it has one. Codable so
+/// programs can store and pass it around.
 public struct SynthesisOptions: Codable, Equatable, Sendable {
-    public var steps = 8
+    /// Sampling steps (`nfe_step`).
+    public var steps = SamplerOptions.defaultSteps
+    /// Classifier-free guidance strength (`cfg_strength`).
     public var cfgStrength = 2.0
+    /// Sway sampling coefficient (`sway_sampling_coef`); nil for none.
     public var swaySamplingCoef: Double? = -1
+    /// Speaking speed (`speed`): the duration rule divides by it.
     public var speed = 1.0
-    /// Total seconds (reference included), replacing the duration rule.
+    /// Total seconds, reference included, replacing the duration rule (`fix_duration`).
     public var fixedDuration: Double?
+    /// Total mel frames of a single-chunk text, reference included: `fixedDuration` in frames, for
+    /// benchmarks that must sample the same workload on every machine.
+    public var fixedFrames: Int?
+    /// Seconds over which consecutive chunks are cross-faded (`cross_fade_duration`).
     public var crossFadeDuration = 0.15
+    /// Quiet references are raised to this RMS, and the output lowered back (`target_rms`).
+    public var targetRMS = Double(ReferenceAudio.defaultTargetRMS)
+    /// Long silences cut from the result as `infer_cli --remove_silence` does (`remove_silence`).
+    public var removeSilence = false
+    /// The ODE solver (`ode_method`).
     public var method: ODEMethod = .euler
     /// Seed of the initial noise; chunk i uses seed + i.
     public var seed: UInt64 = 0
     public var noiseGenerator: NoiseGeneratorKind = .torch
 
+    /// Where the initial noise comes from.
     public enum NoiseGeneratorKind: String, Codable, CaseIterable, Sendable {
         /// PyTorch's CPU `torch.randn`: the same noise as the reference with the same seed.
         case torch
@@ -49,34 +65,40 @@ public struct SynthesisOptions: Codable, Equatable, Sendable {
     }
 }
 
-/// Where one synthesis spent its time (seconds), with the real-time factor as a first-class field.
-public struct SynthesisTimings: Codable, Sendable {
+/// Where one synthesis spent its time, all values in seconds, from loading the model to the last sample.
+public struct SynthesisTimings: Codable, Equatable, Sendable {
+    /// Finding, mapping and validating the bundles and building the model (once per `Synthesizer`).
     public var load = 0.0
+    /// Reading, trimming and resampling the reference, and its mel spectrogram (once per `Voice`).
+    public var reference = 0.0
     /// Planning (normalisation, tokens, chunks) and the text embeddings.
     public var text = 0.0
-    /// Reading, trimming and resampling the reference, and its mel spectrogram.
-    public var reference = 0.0
     /// Input conditioning and time modulation cached before the steps.
     public var preparation = 0.0
+    /// Wall time of every sampling step, all chunks in order.
     public var stepSeconds: [Double] = []
     /// The sampler without the text embeddings: preparation and every step.
     public var sampling = 0.0
     public var vocoder = 0.0
+    /// Everything above and the cross-fades, end to end.
     public var total = 0.0
+    /// Length of the audio produced.
     public var audioSeconds = 0.0
-    public var backend = ""
-    public var threads = 0
-    public var openBLASCore = ""
 
-    /// Processing time over audio time (below 1 is faster than real time).
+    public init() {}
+
+    /// Processing time over audio time (below 1 is faster than real time), load included.
     public var realTimeFactor: Double { audioSeconds > 0 ? total / audioSeconds : 0 }
     public var meanStepSeconds: Double { stepSeconds.isEmpty ? 0 : stepSeconds.reduce(0, +) / Double(stepSeconds.count) }
+
+    /// The stages in report order, with their names.
+    public static let stageNames = ["load", "text", "reference", "sampling", "vocoder"]
+    public var stages: [Double] { [load, text, reference, sampling, vocoder] }
 
     public var summary: String {
         func f(_ x: Double) -> String { String(format: "%.3f", x) }
         return "load \(f(load)) s, text \(f(text)) s, reference \(f(reference)) s, preparation \(f(preparation)) s, "
             + "\(stepSeconds.count) steps at \(f(meanStepSeconds)) s, vocoder \(f(vocoder)) s, total \(f(total)) s "
-            + "for \(String(format: "%.2f", audioSeconds)) s of audio (RTF \(String(format: "%.2f", realTimeFactor))), "
-            + "backend \(backend), \(threads) threads, OpenBLAS \(openBLASCore)"
+            + "for \(String(format: "%.2f", audioSeconds)) s of audio (RTF \(String(format: "%.2f", realTimeFactor)))"
     }
 }

@@ -5,102 +5,249 @@ import F5Model
 import F5Text
 import Foundation
 
-/// Text to speech with the reference pipeline's steps: reference audio prepared and turned into a mel,
-/// text normalised, tokenized and chunked, each chunk sampled by the flow-matching DiT and vocoded,
-/// the chunks cross-faded.
-public final class Synthesizer {
+/// Text to speech with the reference pipeline's steps: a voice prepared from a reference clip, the text
+/// normalised, tokenized and chunked, each chunk sampled by the flow-matching DiT and vocoded, the chunks
+/// cross-faded.
+///
+/// ```swift
+/// let synthesizer = try Synthesizer(model: "f5tts-4bit-distill/peyton_voice_q4.tar")
+/// let voice = try synthesizer.prepareVoice(path: "me.wav", transcript: "What I say in the clip.")
+/// let result = try synthesizer.generate(text: "Hello there.", voice: voice)
+/// try AudioWriter.write(samples: result.audio, sampleRate: result.sampleRate, to: "hello.wav")
+/// ```
+///
+/// One synthesis runs at a time: calls from several threads or tasks wait for each other.
+public final class Synthesizer: @unchecked Sendable {
     public let files: ModelFiles
     public let vocabulary: Vocabulary
     public let model: DiT
     public let vocoder: Vocoder
     public let backend: any LinearBackend
+    /// Turns text into tokens.
+    public let frontEnd: any TextFrontEnd
+    /// Seconds it took to load the model (`SynthesisTimings.load` of every result).
+    public let loadSeconds: Double
     private let melSpec: MelSpec
+    /// Serialises syntheses: the DiT's workspace and the thread pools are shared.
+    private let lock = NSLock()
 
     /// Progress of a running synthesis: chunk (0-based) of chunks, step (1-based) of steps.
     public struct Progress: Sendable {
         public var chunk: Int, chunks: Int, step: Int, steps: Int
     }
 
-    /// The audio, the combined mel as the reference assembles it, and where the time went.
-    public struct Result: Sendable {
-        public var audio: [Float]
-        public var sampleRate: Int
-        /// [melDim, frames] channel-major, as the reference's combined spectrogram.
-        public var mel: [Float]
-        public var melFrames: Int
-        public var timings: SynthesisTimings
+    /// Finds, loads and checks the model at `model` (a bundle folder, a folder of bundles or the app
+    /// archive), with the vocoder and vocabulary found beside it unless given.
+    /// - Parameters:
+    ///   - backend: the Q4 execution path; the faster one on this CPU by default.
+    ///   - cacheBudgetBytes: memory for the dequant path's fp32 tiles (default: half of RAM).
+    ///   - convention: replaces the manifest's RoPE / text-mask convention.
+    public convenience init(model: String, vocoder: String? = nil, vocabulary: String? = nil, backend: BackendKind = .fastest,
+                            cacheBudgetBytes: Int? = nil, convention: F5Convention? = nil) throws {
+        let clock = Stopwatch()
+        let files = try ModelFiles.locate(model: model, vocoder: vocoder, vocabulary: vocabulary, convention: convention)
+        try self.init(files: files, backend: makeLinearBackend(backend, cacheBudgetBytes: cacheBudgetBytes), started: clock)
     }
 
-    public init(files: ModelFiles, backend: any LinearBackend) throws {
+    /// Builds the model from bundles already loaded.
+    public convenience init(files: ModelFiles, backend: any LinearBackend) throws {
+        try self.init(files: files, backend: backend, started: Stopwatch())
+    }
+
+    private init(files: ModelFiles, backend: any LinearBackend, started clock: Stopwatch) throws {
         self.files = files
         self.backend = backend
-        vocabulary = try Vocabulary(data: Data(files.vocabularyText.utf8), source: files.vocabularySource)
-        model = try DiT(bundle: files.f5, backend: backend)
-        vocoder = try Vocoder(bundle: files.vocoder, backend: backend)
+        frontEnd = LatinFrontEnd()
+        (vocabulary, model, vocoder) = try F5TTSError.wrapping {
+            (try Vocabulary(data: Data(files.vocabularyText.utf8), source: files.vocabularySource),
+             try DiT(bundle: files.f5, backend: backend), try Vocoder(bundle: files.vocoder, backend: backend))
+        }
         let a = model.architecture
         melSpec = MelSpec(sampleRate: a.sampleRate, nFFT: vocoder.architecture.nFFT, hopLength: vocoder.architecture.hopLength, nMels: a.melDim)
+        loadSeconds = clock.elapsed
     }
+
+    public var sampleRate: Int { vocoder.architecture.sampleRate }
+
+    // MARK: - Voices
+
+    /// Prepares the clip at `path` as F5-TTS's `preprocess_ref_audio_text` and `infer_batch_process` do.
+    public func prepareVoice(path: String, transcript: String, targetRMS: Double = Double(ReferenceAudio.defaultTargetRMS)) throws -> Voice {
+        try prepareVoice(name: path, transcript: transcript) { try ReferenceAudio.prepare(path: path, targetRMS: Float(targetRMS)) }
+    }
+
+    /// Prepares decoded audio; `name` is only used in error messages.
+    public func prepareVoice(audio: DecodedAudio, name: String, transcript: String,
+                             targetRMS: Double = Double(ReferenceAudio.defaultTargetRMS)) throws -> Voice {
+        try prepareVoice(name: name, transcript: transcript) { try ReferenceAudio.prepare(audio, name: name, targetRMS: Float(targetRMS)) }
+    }
+
+    /// A voice from a clip prepared some other way (speech editing keeps the whole clip).
+    func prepareVoice(name: String, transcript: String, _ prepare: () throws -> PreparedReference) throws -> Voice {
+        let clock = Stopwatch()
+        return try F5TTSError.wrapping {
+            let reference = try prepare()
+            let (mel, frames) = try melSpec(reference.samples)
+            return Voice(reference: reference, transcript: transcript, mel: mel, melFrames: frames, preparationSeconds: clock.elapsed)
+        }
+    }
+
+    // MARK: - Synthesis
 
     /// The chunks, their token ids and frame counts, exactly as the reference plans them.
-    public func plan(reference: PreparedReference, refText: String, text: String, options: SynthesisOptions) throws -> SynthesisPlan {
-        try SynthesisPlan(refText: refText, genText: text,
-                          reference: ReferenceLength(samples: reference.samples.count, sourceSamples: reference.sourceFrames,
-                                                     sourceSampleRate: reference.sourceSampleRate),
-                          vocabulary: vocabulary, speed: options.speed, fixDuration: options.fixedDuration,
-                          crossFadeDuration: options.crossFadeDuration)
+    public func plan(text: String, voice: Voice, options: SynthesisOptions = SynthesisOptions()) throws -> SynthesisPlan {
+        try F5TTSError.wrapping {
+            let reference = voice.reference
+            var plan = try SynthesisPlan(
+                refText: voice.transcript, genText: text,
+                reference: ReferenceLength(samples: reference.samples.count, sourceSamples: reference.sourceFrames,
+                                           sourceSampleRate: reference.sourceSampleRate),
+                vocabulary: vocabulary, speed: options.speed, fixDuration: options.fixedDuration,
+                crossFadeDuration: options.crossFadeDuration, frontEnd: frontEnd)
+            if let frames = options.fixedFrames {
+                guard plan.chunks.count == 1 else {
+                    throw F5TTSError.invalidArgument(name: "fixedFrames", expected: "a single-chunk text", found: "\(plan.chunks.count) chunks")
+                }
+                plan.chunks[0].frames = frames
+            }
+            return plan
+        }
     }
 
-    /// Runs a plan. `noise` ([frames, melDim]) replaces the generated noise of a single-chunk plan.
-    public func synthesize(reference: PreparedReference, plan: SynthesisPlan, options: SynthesisOptions, noise: [Float]? = nil,
-                           progress: ((Progress) -> Void)? = nil) throws -> Result {
-        let start = Date()
-        var timings = SynthesisTimings()
+    /// Speaks `text` in `voice`: the whole audio, its mel, the plan and every timing.
+    /// `noise` ([frames, melDim]) replaces the generated noise of a single-chunk text.
+    public func generate(text: String, voice: Voice, options: SynthesisOptions = SynthesisOptions(), noise: [Float]? = nil,
+                         progress: ((Progress) -> Void)? = nil) throws -> SynthesisResult {
+        var clock = Stopwatch()
+        let plan = try self.plan(text: text, voice: voice, options: options)
+        let planSeconds = clock.lap()
+        var audio: [Float] = []
+        let output = try run(plan: plan, voice: voice, options: options, noise: noise, progress: progress) { piece, _ in
+            audio += piece
+        }
+        if options.removeSilence { audio = GeneratedAudio.removingSilence(audio, sampleRate: sampleRate).samples }
+        var timings = output.timings
+        timings.text += planSeconds
+        timings.total = timings.load + timings.reference + planSeconds + clock.elapsed
+        timings.audioSeconds = Double(audio.count) / Double(sampleRate)
+        return SynthesisResult(audio: audio, sampleRate: sampleRate, mel: output.mel, melFrames: output.melFrames, plan: plan,
+                               timings: timings)
+    }
+
+    /// `generate` as a stream: each text chunk's audio is handed out as soon as it is sampled and vocoded
+    /// (all but the part the next chunk's cross-fade overlaps). Cancelling the consuming task stops the
+    /// synthesis within one sampling step. With `removeSilence` the audio comes as one piece at the end,
+    /// since silence removal needs the whole of it.
+    public func stream(text: String, voice: Voice, options: SynthesisOptions = SynthesisOptions()) -> AsyncThrowingStream<AudioChunk, Error> {
+        AsyncThrowingStream { continuation in
+            let task = Task.detached { [self] in
+                do {
+                    let plan = try self.plan(text: text, voice: voice, options: options)
+                    let last = plan.chunks.count - 1
+                    var held: [Float] = []
+                    _ = try run(plan: plan, voice: voice, options: options, noise: nil, progress: nil,
+                                shouldStop: { Task.isCancelled }) { piece, chunk in
+                        if options.removeSilence {
+                            held += piece
+                            guard chunk == last else { return }
+                            let audio = GeneratedAudio.removingSilence(held, sampleRate: self.sampleRate).samples
+                            continuation.yield(AudioChunk(samples: audio, sampleRate: self.sampleRate, textChunk: chunk, isLast: true))
+                        } else {
+                            continuation.yield(AudioChunk(samples: piece, sampleRate: self.sampleRate, textChunk: chunk, isLast: chunk == last))
+                        }
+                    }
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+
+    /// Samples and vocodes every chunk of `plan` in order, handing each chunk's final samples to `emit`
+    /// (the last call carries the cross-fade's held tail too). Returns the timings and the combined mel.
+    private func run(plan: SynthesisPlan, voice: Voice, options: SynthesisOptions, noise: [Float]?,
+                     progress: ((Progress) -> Void)?, shouldStop: (() -> Bool)? = nil,
+                     emit: ([Float], Int) -> Void) throws -> RunOutput {
+        lock.lock()
+        defer { lock.unlock() }
+        return try F5TTSError.wrapping {
+            let melDim = model.architecture.melDim
+            if let noise {
+                guard plan.chunks.count == 1 else {
+                    throw F5TTSError.invalidArgument(name: "noise", expected: "a single-chunk text", found: "\(plan.chunks.count) chunks")
+                }
+                guard noise.count == plan.chunks[0].frames * melDim else {
+                    throw F5TTSError.invalidArgument(name: "noise", expected: "[\(plan.chunks[0].frames), \(melDim)] (the planned frames)",
+                                                     found: "\(noise.count / melDim) frames")
+                }
+            }
+            var timings = SynthesisTimings()
+            timings.load = loadSeconds
+            timings.reference = voice.preparationSeconds
+            // The reference keeps generated frames from samples // hop on: one frame of the reference mel stays.
+            let keepFrom = voice.reference.samples.count / melSpec.hopLength
+            var fader = CrossFader(sampleRate: sampleRate, duration: options.crossFadeDuration)
+            var melParts: [(values: ArraySlice<Float>, frames: Int)] = []
+            for (index, chunk) in plan.chunks.enumerated() {
+                let (wave, mel) = try synthesizeChunk(
+                    voice: voice, textIDs: chunk.tokenIDs, frames: chunk.frames, keepFrom: keepFrom,
+                    noise: noise.map { .values($0) } ?? .generator(options.noise(chunk: index)), editMask: nil, options: options,
+                    shouldStop: shouldStop, timings: &timings) { step, steps in
+                    progress?(Progress(chunk: index, chunks: plan.chunks.count, step: step, steps: steps))
+                }
+                melParts.append(mel)
+                var piece = fader.append(wave)
+                if index == plan.chunks.count - 1 { piece += fader.finish() }
+                emit(piece, index)
+            }
+            let (mel, melFrames) = Self.channelMajor(melParts, melDim: melDim)
+            return RunOutput(timings: timings, mel: mel, melFrames: melFrames)
+        }
+    }
+
+    /// One chunk sampled, its frames from `keepFrom` on vocoded, the loudness restored.
+    private func synthesizeChunk(voice: Voice, textIDs: [Int32], frames: Int, keepFrom: Int, noise: Noise, editMask: [Bool]?,
+                                 options: SynthesisOptions, shouldStop: (() -> Bool)?, timings: inout SynthesisTimings,
+                                 progress: @escaping (Int, Int) -> Void) throws -> ([Float], (values: ArraySlice<Float>, frames: Int)) {
         let melDim = model.architecture.melDim
-        if let noise {
-            guard plan.chunks.count == 1 else {
-                throw ModelError.invalidArgument(argument: "noise", expected: "a single-chunk text", found: "\(plan.chunks.count) chunks")
+        let result = try FlowSampler(model: model).sample(
+            cond: voice.mel, condFrames: voice.melFrames, textIDs: textIDs, totalFrames: frames, options: options.samplerOptions,
+            noise: noise, editMask: editMask, shouldStop: shouldStop, progress: progress)
+        timings.add(result.timings)
+        let generated = result.mel[(keepFrom * melDim)...]
+        let kept = result.frames - keepFrom
+        let vocoderClock = Stopwatch()
+        var wave = try vocoder.decode(mel: Array(generated), frames: kept)
+        timings.vocoder += vocoderClock.elapsed
+        voice.reference.restoreLoudness(&wave)
+        return (wave, (generated, kept))
+    }
+
+    /// One sampling of the whole of `voice` under an edit mask (speech editing): every frame vocoded.
+    func sample(voice: Voice, textIDs: [Int32], frames: Int, editMask: [Bool], options: SynthesisOptions, noise: [Float]?,
+                progress: ((Progress) -> Void)?) throws -> (audio: [Float], mel: [Float], melFrames: Int, timings: SynthesisTimings) {
+        lock.lock()
+        defer { lock.unlock() }
+        return try F5TTSError.wrapping {
+            var timings = SynthesisTimings()
+            timings.load = loadSeconds
+            let (wave, part) = try synthesizeChunk(
+                voice: voice, textIDs: textIDs, frames: frames, keepFrom: 0, noise: noise.map { .values($0) } ?? .generator(options.noise(chunk: 0)),
+                editMask: editMask, options: options, shouldStop: nil, timings: &timings) { step, steps in
+                progress?(Progress(chunk: 0, chunks: 1, step: step, steps: steps))
             }
-            guard noise.count == plan.chunks[0].frames * melDim else {
-                throw ModelError.invalidArgument(argument: "noise", expected: "[\(plan.chunks[0].frames), \(melDim)] (the planned frames)",
-                                                 found: "\(noise.count / melDim) frames")
-            }
+            let (mel, melFrames) = Self.channelMajor([part], melDim: model.architecture.melDim)
+            return (wave, mel, melFrames, timings)
         }
-        let referenceStart = Date()
-        let (cond, condFrames) = try melSpec(reference.samples)
-        timings.reference = Date().timeIntervalSince(referenceStart)
-        // The reference keeps generated frames from samples // hop on: one frame of the reference mel stays.
-        let keepFrom = reference.samples.count / melSpec.hopLength
-        let sampler = FlowSampler(model: model)
-        var waves: [[Float]] = []
-        var melParts: [(values: ArraySlice<Float>, frames: Int)] = []
-        for (index, chunk) in plan.chunks.enumerated() {
-            let result = try sampler.sample(
-                cond: cond, condFrames: condFrames, textIDs: chunk.tokenIDs, totalFrames: chunk.frames, options: options.samplerOptions,
-                noise: noise.map { .values($0) } ?? .generator(options.noise(chunk: index))) { step, steps in
-                progress?(Progress(chunk: index, chunks: plan.chunks.count, step: step, steps: steps))
-            }
-            let preparation = result.timings.preparation
-            timings.text += preparation.textEmbeddingSeconds
-            timings.preparation += preparation.inputConditioningSeconds + preparation.timeModulationSeconds
-            timings.stepSeconds += result.timings.stepSeconds
-            timings.sampling += result.timings.totalSeconds - preparation.textEmbeddingSeconds
-            let generated = result.mel[(keepFrom * melDim)...]
-            let frames = result.frames - keepFrom
-            let vocoderStart = Date()
-            var wave = try vocoder.decode(mel: Array(generated), frames: frames)
-            timings.vocoder += Date().timeIntervalSince(vocoderStart)
-            reference.restoreLoudness(&wave)
-            waves.append(wave)
-            melParts.append((generated, frames))
-        }
-        let audio = crossFade(waves, sampleRate: vocoder.architecture.sampleRate, duration: options.crossFadeDuration)
-        let (mel, melFrames) = Synthesizer.channelMajor(melParts, melDim: melDim)
-        timings.total = Date().timeIntervalSince(start)
-        timings.audioSeconds = Double(audio.count) / Double(vocoder.architecture.sampleRate)
-        timings.backend = backend.name
-        timings.threads = ComputeThreads.count
-        timings.openBLASCore = OpenBLASSetup.coreName
-        return Result(audio: audio, sampleRate: vocoder.architecture.sampleRate, mel: mel, melFrames: melFrames, timings: timings)
+    }
+
+    /// The stage timings of one run (totals not yet known) and its combined mel.
+    struct RunOutput {
+        var timings: SynthesisTimings
+        var mel: [Float]
+        var melFrames: Int
     }
 
     /// Frame-major chunks concatenated along time into one [melDim, frames] array.
@@ -116,5 +263,15 @@ public final class Synthesizer {
             offset += part.frames
         }
         return (out, total)
+    }
+}
+
+extension SynthesisTimings {
+    /// Adds one chunk's sampler timings; the text embeddings count as text, the rest as sampling.
+    mutating func add(_ sampler: SamplerTimings) {
+        text += sampler.textEmbedding
+        preparation += sampler.inputConditioning + sampler.timeModulation
+        stepSeconds += sampler.stepSeconds
+        sampling += sampler.total - sampler.textEmbedding
     }
 }

@@ -7,8 +7,9 @@ public enum SyntheticModels {
     public static func write(preset: SyntheticWeights.Preset, seed: UInt64, to folder: String) throws {
         try SyntheticWeights.writeF5(preset.f5, seed: seed, to: (folder as NSString).appendingPathComponent("f5tts"))
         try SyntheticWeights.writeVocos(preset.vocos, seed: seed, to: (folder as NSString).appendingPathComponent("vocos"))
-        let vocabulary = (folder as NSString).appendingPathComponent(DefaultVocabulary.fileName)
-        do { try (DefaultVocabulary.text + "\n").write(toFile: vocabulary, atomically: true, encoding: .utf8) } catch {
+        let vocabulary = (folder as NSString).appendingPathComponent("vocab.txt")
+        try? FileManager.default.removeItem(atPath: vocabulary)
+        do { try FileManager.default.copyItem(at: Vocabulary.builtInURL, to: URL(fileURLWithPath: vocabulary)) } catch {
             throw BundleError.cannotWrite(file: vocabulary, reason: error.localizedDescription)
         }
     }

@@ -18,6 +18,8 @@ enum PythonText {
         return scalars[first...last]
     }
 
+    static func strip(_ text: String) -> String { string(strip(ArraySlice(text.unicodeScalars))) }
+
     /// `len(s.encode("utf-8"))`.
     static func utf8Count<S: Sequence>(_ scalars: S) -> Int where S.Element == Unicode.Scalar {
         scalars.reduce(0) { $0 + $1.utf8.count }

@@ -1,5 +1,5 @@
-/// How `rjieba.cut` (jieba-rs 0.11, HMM on) segments text without CJK ideographs, as described and verified
-/// in shared/spec/text-tokens.md §2. Only segment boundaries matter to the tokenizer, so segments are ranges.
+/// How `rjieba.cut` (rjieba 0.2.2: jieba-rs 0.11, HMM on) segments text without CJK ideographs, verified
+/// against rjieba on the fixture corpus. Only segment boundaries matter to the tokenizer, so segments are ranges.
 enum Segmenter {
     /// The only dictionary entries made of ASCII block characters alone; each is taken wherever it occurs.
     private static let dictionaryWords: [[Unicode.Scalar]] = ["AT&T", "C++", "c++", "C#", "c#"].map {

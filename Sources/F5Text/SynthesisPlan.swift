@@ -57,13 +57,15 @@ public struct SynthesisPlan: Codable, Equatable, Sendable {
     /// Plans `genText` spoken in the voice of a reference clip of `reference` length whose transcript is
     /// `refText`. `fixDuration` (seconds, reference included) overrides the speed-based duration, and is
     /// shared across chunks as the reference does; `crossFadeDuration` only matters for that sharing.
+    /// `frontEnd` turns text into tokens (`LatinFrontEnd` unless a language's front end is given).
     public init(refText: String, genText: String, reference: ReferenceLength, vocabulary: Vocabulary,
-                speed: Double = 1, fixDuration: Double? = nil, crossFadeDuration: Double = 0.15) throws {
+                speed: Double = 1, fixDuration: Double? = nil, crossFadeDuration: Double = 0.15,
+                frontEnd: any TextFrontEnd = LatinFrontEnd()) throws {
         try Self.validate(reference: reference, speed: speed, fixDuration: fixDuration,
                           crossFadeDuration: crossFadeDuration)
         let normalisedRef = try ReferenceText.normalised(refText)
-        try Self.requireKnownCharacters(refText, argument: "ref-text", vocabulary: vocabulary)
-        try Self.requireKnownCharacters(genText, argument: "text", vocabulary: vocabulary)
+        try Self.requireKnownCharacters(refText, argument: "ref-text", vocabulary: vocabulary, frontEnd: frontEnd)
+        try Self.requireKnownCharacters(genText, argument: "text", vocabulary: vocabulary, frontEnd: frontEnd)
 
         let maxChars = Chunker.maxChars(
             refTextBytes: normalisedRef.utf8.count, samples: reference.sourceSamples,
@@ -90,7 +92,7 @@ public struct SynthesisPlan: Codable, Equatable, Sendable {
 
         var chunks: [ChunkPlan] = []
         for (index, (text, duration)) in zip(texts, durations).enumerated() {
-            let ids = vocabulary.ids(of: try Tokenizer.tokens(for: fullRef + text, argument: "text"))
+            let ids = vocabulary.ids(of: try frontEnd.tokens(for: fullRef + text, argument: "text"))
             let frames = DurationRule.totalFrames(tokenCount: ids.count, refMelFrames: refMelFrames, duration: duration)
             guard frames <= DurationRule.maxFrames else {
                 throw TextError.tooManyFrames(chunk: index, frames: frames, limit: DurationRule.maxFrames)
@@ -122,8 +124,9 @@ public struct SynthesisPlan: Codable, Equatable, Sendable {
 
     /// Refuses text that is only whitespace, or whose every other character is outside the vocabulary (the
     /// reference would silently read all of them as spaces). Also rejects Chinese characters (pinyin).
-    private static func requireKnownCharacters(_ text: String, argument: String, vocabulary: Vocabulary) throws {
-        let tokens = try Tokenizer.tokens(for: text, argument: argument)
+    private static func requireKnownCharacters(_ text: String, argument: String, vocabulary: Vocabulary,
+                                               frontEnd: any TextFrontEnd) throws {
+        let tokens = try frontEnd.tokens(for: text, argument: argument)
         let visible = tokens.filter { !$0.unicodeScalars.allSatisfy(PythonText.isSpace) }
         guard !visible.isEmpty else { throw TextError.emptyText(argument: argument) }
         guard visible.contains(where: vocabulary.contains) else {

@@ -1,6 +1,19 @@
-/// F5-TTS `convert_char_to_pinyin([text])` for text without Chinese characters, following
-/// shared/spec/text-tokens.md §1 and §3: one token per code point, plus a `" "` token before some
-/// multi-character ASCII segments (the reference's word-boundary hint).
+/// Text to the token strings the vocabulary maps to ids: the reference's `convert_char_to_pinyin`. A
+/// language's front end (segmentation, readings) plugs in here; plans take one.
+public protocol TextFrontEnd: Sendable {
+    /// The token list for `text`; `argument` names the text in errors (e.g. "--text").
+    func tokens(for text: String, argument: String) throws -> [String]
+}
+
+/// The front end for text without Chinese characters (`Tokenizer`).
+public struct LatinFrontEnd: TextFrontEnd {
+    public init() {}
+    public func tokens(for text: String, argument: String) throws -> [String] { try Tokenizer.tokens(for: text, argument: argument) }
+}
+
+/// F5-TTS 1.1.22 `convert_char_to_pinyin([text])` for text without Chinese characters: one token per code
+/// point, plus a `" "` token before some multi-character ASCII segments (the reference's word-boundary
+/// hint, after rjieba 0.2.2's segmentation: `Segmenter`).
 public enum Tokenizer {
     /// The reference's `str.maketrans` replacements, applied before anything else.
     private static let replacements: [Unicode.Scalar: Unicode.Scalar] = [

@@ -38,6 +38,12 @@ public struct Vocabulary: Sendable {
         self.ids = ids
     }
 
+    /// F5-TTS's own `infer/examples/vocab.txt` (2545 tokens, the table of F5TTS_Base and F5TTS_v1_Base),
+    /// shipped as a resource: used when a model comes without a vocabulary of its own.
+    public static var builtInURL: URL {
+        Bundle.module.url(forResource: "vocab", withExtension: "txt", subdirectory: "Resources")!
+    }
+
     /// The id of one token, 0 (the space) when the token is not in the table.
     public func id(of token: String) -> Int32 { ids[Array(token.utf8)] ?? 0 }
 

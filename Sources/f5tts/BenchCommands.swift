@@ -1,4 +1,5 @@
 import ArgumentParser
+import F5Bench
 import F5TTS
 import Foundation
 
@@ -13,6 +14,9 @@ struct BenchCommand: ParsableCommand {
 
     @Option(help: "Model folder (default: the synthetic model of --preset, created once in the cache).")
     var model: String?
+
+    @Option(help: "v0 or v1: overrides the bundle manifest's convention.")
+    var convention: F5Convention?
 
     @Option(help: "Synthetic model used without --model: base (full F5TTS_Base size) or tiny.")
     var preset: SyntheticWeights.Preset = .base
@@ -50,7 +54,7 @@ struct BenchCommand: ParsableCommand {
             return kind
         }
         let modelPath = try model ?? DefaultModel.ensure(preset: preset).path
-        let benchmark = EndToEndBenchmark(model: modelPath, backends: kinds, frames: frames, steps: steps, repeats: repeats,
+        let benchmark = EndToEndBenchmark(model: modelPath, convention: convention, backends: kinds, frames: frames, steps: steps, repeats: repeats,
                                           text: demoParagraph, compute: compute, outputFolder: out, audioPath: nil,
                                           referencePython: referencePython)
         let report = try benchmark.run()
@@ -64,24 +68,6 @@ struct BenchCommand: ParsableCommand {
             if !regressions.isEmpty { throw ExitCode(1) }
             print("ratios within \(Int(maxRegression * 100)) % of \(baseline)")
         }
-    }
-}
-
-/// Compares machine-independent ratios of two reports (never absolute times: these machines are noisy).
-enum RatioCheck {
-    static func regressions(current: BenchmarkReport, baseline: BenchmarkReport, tolerance: Double) -> [String] {
-        var found: [String] = []
-        if let now = current.directOverDequant, let before = baseline.directOverDequant, now > before * (1 + tolerance) {
-            found.append(String(format: "direct/dequant time %.2f, baseline %.2f", now, before))
-        }
-        for result in current.results {
-            guard let old = baseline.result(result.backend) else { continue }
-            if result.fractionOfFP32Peak < old.fractionOfFP32Peak * (1 - tolerance) {
-                found.append("\(result.backend) DiT throughput " + String(format: "%.0f %% of fp32 peak, baseline %.0f %%",
-                                                                          100 * result.fractionOfFP32Peak, 100 * old.fractionOfFP32Peak))
-            }
-        }
-        return found
     }
 }
 
@@ -106,7 +92,7 @@ struct DemoCommand: ParsableCommand {
         let (modelPath, created) = try model.map { ($0, false) } ?? DefaultModel.ensure(preset: .base)
         if created { Log.info("created the synthetic F5TTS_Base + Vocos model in \(modelPath)") }
         let audio = (out as NSString).appendingPathComponent("demo.wav")
-        let benchmark = EndToEndBenchmark(model: modelPath, backends: [.dequant, .direct], frames: nil, steps: steps, repeats: 1,
+        let benchmark = EndToEndBenchmark(model: modelPath, convention: nil, backends: [.dequant, .direct], frames: nil, steps: steps, repeats: 1,
                                           text: demoParagraph, compute: compute, outputFolder: out, audioPath: audio,
                                           referencePython: nil)
         let report = try benchmark.run()

@@ -32,7 +32,8 @@ struct InspectCommand: ParsableCommand {
             if let a = s.f5Architecture {
                 let rope = a.peAttnHead.map { "\($0) head(s)" } ?? "all heads"
                 print("  architecture  dim \(a.dim), depth \(a.depth), heads \(a.heads)x\(a.dimHead), ff_mult \(a.ffMult), text_dim \(a.textDim), conv_layers \(a.convLayers), mel_dim \(a.melDim), \(a.sampleRate) Hz")
-                print("  convention    \(a.convention) (RoPE on \(rope), text_mask_padding \(a.textMaskPadding)), vocabulary \(s.vocabularySize ?? 0)")
+                print("  convention    \(s.convention ?? "custom") (RoPE on \(rope), text_mask_padding \(a.textMaskPadding)), vocabulary \(s.vocabularySize ?? 0)")
+                if let source = s.conventionSource { print("                \(source)") }
             }
             if let v = s.vocosArchitecture {
                 print("  architecture  input \(v.inputChannels), dim \(v.dim), intermediate \(v.intermediateDim), layers \(v.numLayers), n_fft \(v.nFFT), hop \(v.hopLength), \(v.padding), \(v.sampleRate) Hz")
@@ -76,7 +77,7 @@ struct QuantizeCommand: ParsableCommand {
     var out: String
 
     @Option(help: "F5-TTS conventions: v0 (F5TTS_Base: RoPE on head 0, no text masking) or v1. Default: from the file name.")
-    var convention: CheckpointQuantizer.Convention?
+    var convention: F5Convention?
 
     @Option(name: .customLong("model-id"), help: "model_id written to the manifest.")
     var modelID: String?
@@ -88,7 +89,7 @@ struct QuantizeCommand: ParsableCommand {
         let file = try SafetensorsFile(path: checkpoint)
         switch CheckpointQuantizer.kind(of: file) {
         case .f5:
-            guard let convention = convention ?? .guess(fromPath: checkpoint) else {
+            guard let convention = convention ?? CheckpointQuantizer.guessConvention(fromPath: checkpoint) else {
                 throw ValidationError("--convention v0|v1 is needed: the file name of \(checkpoint) does not tell")
             }
             try CheckpointQuantizer.quantizeF5(file, convention: convention, modelID: modelID ?? "f5tts-q4", to: out)
@@ -120,5 +121,4 @@ struct MakeSyntheticCommand: ParsableCommand {
     }
 }
 
-extension CheckpointQuantizer.Convention: ExpressibleByArgument {}
 extension SyntheticWeights.Preset: ExpressibleByArgument {}

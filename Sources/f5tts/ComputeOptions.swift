@@ -10,10 +10,10 @@ struct ComputeOptions: ParsableArguments {
     /// The chosen path, or the faster one on this CPU.
     var backend: BackendKind { backendChoice ?? .fastest }
 
-    @Option(help: "Threads for OpenBLAS and our kernels together (default: all cores).")
+    @Option(parsing: .unconditional, help: "Threads for OpenBLAS and our kernels together (default: all cores).")
     var threads: Int?
 
-    @Option(name: .customLong("cache-mb"), help: "Memory budget of the dequantized-tile cache in MiB (default: half of RAM).")
+    @Option(name: .customLong("cache-mb"), parsing: .unconditional, help: "Memory budget of the dequantized-tile cache in MiB (default: half of RAM).")
     var cacheMB: Int?
 
     @Flag(help: "Print timings and the machine (OpenBLAS core, threads, instruction sets) to stderr.")
@@ -41,4 +41,3 @@ struct ComputeOptions: ParsableArguments {
     }
 }
 
-extension BackendKind: ExpressibleByArgument {}

@@ -1,4 +1,5 @@
 import ArgumentParser
+import F5Bench
 import F5TTS
 import Foundation
 
@@ -6,6 +7,7 @@ import Foundation
 /// collects their results and writes the report (Markdown, JSON, SVG) into a folder.
 struct EndToEndBenchmark {
     var model: String
+    var convention: F5Convention?
     var backends: [BackendKind]
     var frames: Int?
     var steps: Int
@@ -28,6 +30,7 @@ struct EndToEndBenchmark {
                              "--repeats", String(repeats), "--text", text, "--result", resultPath,
                              "--peak-fp32", String(peaks.fp32GFLOPS), "--peak-int8", String(peaks.int8GOPS)]
             if let frames { arguments += ["--frames", String(frames)] }
+            if let convention { arguments += ["--convention", convention.rawValue] }
             if let threads = compute.threads { arguments += ["--threads", String(threads)] }
             if let cacheMB = compute.cacheMB { arguments += ["--cache-mb", String(cacheMB)] }
             if let audioPath, backend == backends.last { arguments += ["--audio", audioPath] }
@@ -63,8 +66,11 @@ struct EndToEndBenchmark {
 
     /// Seconds per step of the PyTorch reference, timed by bench/reference/time_reference.py in this run.
     private func referenceStepSeconds(python: String, frames: Int) throws -> Double {
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("bench/reference/time_reference.py").path
+        // Run from a checkout of this repository (the script is not installed with the binary).
+        let script = "bench/reference/time_reference.py"
+        guard FileManager.default.fileExists(atPath: script) else {
+            throw ValidationError("--reference-python needs \(script): run f5tts bench from the repository's root")
+        }
         Log.info("timing the PyTorch reference (\(script))...")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
@@ -97,6 +103,7 @@ struct BenchChildCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "bench-child", abstract: "Internal: one backend of a benchmark.",
                                                     shouldDisplay: false)
     @Option var model: String
+    @Option var convention: F5Convention?
     @Option var steps: Int
     @Option var repeats: Int
     @Option var text: String
@@ -111,13 +118,14 @@ struct BenchChildCommand: ParsableCommand {
         compute.configure()
         var options = SynthesisOptions()
         options.steps = steps
+        options.fixedFrames = frames
         let run = EndToEndRun(model: model, backend: compute.backend, cacheBudgetBytes: compute.cacheMB.map { $0 << 20 },
-                              reference: BuiltinVoice.audio(), referenceText: BuiltinVoice.transcript, text: text,
-                              frames: frames, options: options, repeats: repeats)
+                              convention: convention, reference: BuiltinVoice.audio(), referenceText: BuiltinVoice.transcript,
+                              text: text, options: options, repeats: repeats)
         let peaks = MachinePeaks(threads: ComputeThreads.count, fp32GFLOPS: peakFP32, int8GOPS: peakInt8)
-        let (measured, synthesis, workload, frames) = try run.run(peaks: peaks)
-        if let audio { try AudioWriter.write(samples: synthesis.audio, sampleRate: synthesis.sampleRate, to: audio) }
-        let child = ChildResult(result: measured, frames: frames, workload: workload)
+        let outcome = try run.run(peaks: peaks)
+        if let audio { try AudioWriter.write(samples: outcome.synthesis.audio, sampleRate: outcome.synthesis.sampleRate, to: audio) }
+        let child = ChildResult(result: outcome.measured, frames: outcome.frames, workload: outcome.workload)
         try JSONEncoder().encode(child).write(to: URL(fileURLWithPath: result))
     }
 }

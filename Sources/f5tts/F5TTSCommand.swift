@@ -6,7 +6,11 @@ struct F5TTSCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "f5tts",
         abstract: "Run F5-TTS from its 4-bit bundle on the CPU.",
-        subcommands: [SpeakCommand.self, DemoCommand.self, BenchCommand.self, VocodeCommand.self, InspectCommand.self,
+        version: f5ttsVersion,
+        subcommands: [SpeakCommand.self, EditCommand.self, DemoCommand.self, BenchCommand.self, VocodeCommand.self, InspectCommand.self,
                       VerifyCommand.self, DownloadCommand.self, QuantizeCommand.self, MakeSyntheticCommand.self,
                       BenchChildCommand.self])
 }
+
+/// The release this binary is (`f5tts --version`).
+let f5ttsVersion = "0.2.0"

@@ -4,64 +4,37 @@ import Foundation
 
 struct SpeakCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "speak", abstract: "Synthesise speech in the voice of a reference clip.")
+        commandName: "speak", abstract: "Synthesise speech in the voice of a reference clip.",
+        discussion: """
+            F5-TTS's infer_cli options are accepted as aliases (--gen_text, --ref_audio, --nfe_step, -c config.toml, ...), \
+            and a config may define [voices.NAME] tables that [NAME] tags in the text switch to.
 
-    @Option(help: "F5 bundle folder, a folder of bundles, or the app .tar.")
-    var model: String
+            Clone a voice only with its owner's authorisation: the model card asks this of every use.
+            """)
 
-    @Option(help: "Vocos bundle (default: found beside or inside --model).")
-    var vocoder: String?
+    @Option(name: [.customShort("c"), .customLong("config")], help: "F5-TTS config (TOML): its fields, voices and paths; flags override it.")
+    var config: String?
 
-    @Option(help: "Vocabulary file (default: the *vocab*.txt of the model folder, else F5TTS_Base's).")
-    var vocab: String?
+    @OptionGroup var model: ModelOptions
 
-    @Option(name: .customLong("ref-audio"), help: "Reference clip (WAV, FLAC, OGG, ...; any rate and channels).")
-    var refAudio: String
+    @Option(name: [.customLong("ref-audio"), .customLong("ref_audio"), .customShort("r")], parsing: .unconditional,
+            help: "Reference clip (WAV, FLAC, OGG, ...; any rate and channels).")
+    var refAudio: String?
 
-    @Option(name: .customLong("ref-text"), help: "Transcript of the reference clip.")
-    var refText: String
+    @Option(name: [.customLong("ref-text"), .customLong("ref_text"), .customShort("s")], parsing: .unconditional,
+            help: "Transcript of the reference clip.")
+    var refText: String?
 
-    @Option(help: "Text to speak (or --text-file, or standard input).")
+    @Option(name: [.customLong("text"), .customShort("t"), .customLong("gen-text"), .customLong("gen_text")], parsing: .unconditional,
+            help: "Text to speak (or --text-file, or standard input).")
     var text: String?
 
-    @Option(name: .customLong("text-file"), help: "UTF-8 file with the text to speak.")
+    @Option(name: [.customLong("text-file"), .customShort("f"), .customLong("gen-file"), .customLong("gen_file")],
+            parsing: .unconditional, help: "UTF-8 file with the text to speak.")
     var textFile: String?
-
-    @Option(help: "Output file, or - for standard output.")
-    var output = "out.wav"
-
-    @Option(help: "wav, flac or raw (default: from the output's extension; wav for standard output).")
-    var format: AudioFormat?
-
-    @Option(name: .customLong("sample-format"), help: "pcm16 or float32.")
-    var sampleFormat: SampleFormat = .pcm16
-
-    @Option(help: "Sampling steps (default 8, or the bundle's recommendation).")
-    var steps: Int?
-
-    @Option(name: .customLong("cfg-strength"), help: "Classifier-free guidance strength (default 2).")
-    var cfgStrength: Double?
-
-    @Option(name: .customLong("sway-coef"), help: "Sway sampling coefficient (default -1).")
-    var swayCoef: Double?
-
-    @Option(help: "Speaking speed (default 1.0).")
-    var speed: Double?
-
-    @Option(help: "Total duration in seconds, reference included (replaces the duration rule).")
-    var duration: Double?
-
-    @Option(help: "Noise seed (default: random, printed with --verbose).")
-    var seed: UInt64?
 
     @Option(help: "Initial noise: float32 .npy [frames, 100] for a single-chunk text.")
     var noise: String?
-
-    @Option(name: .customLong("noise-generator"), help: "torch (the reference's torch.randn for --seed) or lcg (the seed runtime's).")
-    var noiseGenerator: SynthesisOptions.NoiseGeneratorKind = .torch
-
-    @Option(name: .customLong("save-mel"), help: "Also write the generated mel (float32 .npy [100, T], the reference's combined spectrogram).")
-    var saveMel: String?
 
     @Flag(name: .customLong("dry-run"), help: "Print the plan as JSON (reference frames, chunks, token ids, frames) and stop.")
     var dryRun = false
@@ -69,78 +42,119 @@ struct SpeakCommand: ParsableCommand {
     @Flag(help: "No progress bar.")
     var quiet = false
 
+    @OptionGroup var synthesis: SynthesisArguments
+    @OptionGroup var output: OutputOptions
     @OptionGroup var compute: ComputeOptions
+    @OptionGroup var f5Only: F5OnlyOptions
 
     func validate() throws {
         if text != nil && textFile != nil { throw ValidationError("give either --text or --text-file, not both") }
-        if let steps, steps < 1 { throw ValidationError("--steps must be at least 1, got \(steps)") }
-        for (name, value) in [("--cfg-strength", cfgStrength), ("--sway-coef", swayCoef)] {
-            if let value, !value.isFinite { throw ValidationError("\(name) must be a finite number") }
-        }
-        if let speed, !(speed > 0 && speed.isFinite) { throw ValidationError("--speed must be a positive number, got \(speed)") }
-        if let duration, !(duration > 0 && duration.isFinite) { throw ValidationError("--duration must be a positive number of seconds, got \(duration)") }
         if quiet && compute.verbose { throw ValidationError("--quiet and --verbose exclude each other") }
     }
 
     func run() throws {
+        f5Only.explain()
+        let file = try config.map(InferenceConfig.init(path:)) ?? InferenceConfig()
+        let outputPath = output.path(configDir: file.outputDir, configFile: file.outputFile)
+        let saveChunk = output.saveChunk || (file.saveChunk ?? false)
         if !dryRun {
-            try checkWritable(output, option: "--output")
-            if let saveMel { try checkWritable(saveMel, option: "--save-mel") }
+            try output.prepareFolder(of: outputPath, created: output.output == nil && (output.outputDir ?? file.outputDir) != nil)
+            try checkWritable(outputPath, option: "--output")
+            if let saveMel = output.saveMel { try checkWritable(saveMel, option: "--save-mel") }
         }
-        let backend = compute.prepare()
-        let start = Date()
-        let files = try ModelFiles.locate(model: model, vocoder: vocoder, vocabulary: vocab)
-        let synthesizer = try Synthesizer(files: files, backend: backend)
-        let loadSeconds = Date().timeIntervalSince(start)
+        let synthesizer = try model.load(backend: compute, fallbackModel: file.model, vocabFallback: file.vocabFile)
+        let options = synthesis.options(recommended: synthesizer.files.f5.manifest.inference, file: file.synthesis)
+        let script = try Script(text: try readText(file), config: file, configPath: config,
+                                main: VoiceSpec(refAudio: refAudio ?? file.refAudio, refText: refText ?? file.refText, speed: nil))
+        var voices: [String: Voice] = [:]
+        func voice(_ name: String) throws -> Voice {
+            if let prepared = voices[name] { return prepared }
+            let spec = script.voices[name]!
+            let prepared = try synthesizer.prepareVoice(path: try spec.audio(voice: name, config: config),
+                                                        transcript: try spec.transcript(voice: name, config: config),
+                                                        targetRMS: options.targetRMS)
+            voices[name] = prepared
+            return prepared
+        }
+        func segmentOptions(_ segment: Script.Segment) -> SynthesisOptions {
+            var o = options
+            o.speed = synthesis.speed ?? script.voices[segment.voice]!.speed ?? o.speed
+            if script.segments.count > 1 { o.removeSilence = false }  // done once on the whole, as F5 does
+            return o
+        }
 
-        var options = SynthesisOptions(recommended: files.f5.manifest.inference)
-        options.steps = steps ?? options.steps
-        options.cfgStrength = cfgStrength ?? options.cfgStrength
-        options.swaySamplingCoef = swayCoef ?? options.swaySamplingCoef
-        options.speed = speed ?? options.speed
-        options.fixedDuration = duration
-        options.seed = seed ?? UInt64.random(in: 0..<(1 << 32))
-        options.noiseGenerator = noiseGenerator
-
-        let referenceStart = Date()
-        let reference = try ReferenceAudio.prepare(path: refAudio)
-        let referenceSeconds = Date().timeIntervalSince(referenceStart)
-        let textStart = Date()
-        let plan = try synthesizer.plan(reference: reference, refText: refText, text: try readText(), options: options)
-        let planSeconds = Date().timeIntervalSince(textStart)
         if dryRun {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(plan), as: UTF8.self))
+            let plans = try script.segments.map { try synthesizer.plan(text: $0.text, voice: try voice($0.voice), options: segmentOptions($0)) }
+            try printPlans(plans, script: script)
             return
         }
+        if noise != nil && script.segments.count > 1 { throw ValidationError("--noise needs a single voice segment") }
         let initialNoise = try noise.map { try NumpyFile.read(path: $0).values }
-        let bar = ProgressBar(enabled: !quiet && isatty(STDERR_FILENO) != 0)
-        var result = try synthesizer.synthesize(reference: reference, plan: plan, options: options, noise: initialNoise) { bar.update($0) }
-        bar.finish()
-        result.timings.load = loadSeconds
-        result.timings.reference += referenceSeconds
-        result.timings.text += planSeconds
-        result.timings.total += loadSeconds + referenceSeconds + planSeconds
-        try AudioWriter.write(samples: result.audio, sampleRate: result.sampleRate, to: output,
-                              format: format ?? (output == "-" ? .wav : nil), sampleFormat: sampleFormat)
-        if let saveMel {
-            try NumpyFile.write(path: saveMel, shape: [files.f5.f5Architecture!.melDim, result.melFrames], values: result.mel)
+        var results: [SynthesisResult] = []
+        for segment in script.segments {
+            let bar = ProgressBar(enabled: !quiet && isatty(STDERR_FILENO) != 0)
+            results.append(try synthesizer.generate(text: segment.text, voice: try voice(segment.voice), options: segmentOptions(segment),
+                                                    noise: initialNoise) { bar.update($0) })
+            bar.finish()
+        }
+        var audio = results.flatMap(\.audio)
+        if options.removeSilence && results.count > 1 { audio = GeneratedAudio.removingSilence(audio, sampleRate: synthesizer.sampleRate).samples }
+        try output.write(audio, sampleRate: synthesizer.sampleRate, to: outputPath)
+        if saveChunk { try writeSegments(results, script: script, output: outputPath) }
+        if let saveMel = output.saveMel {
+            let melDim = synthesizer.model.architecture.melDim
+            let frames = results.reduce(0) { $0 + $1.melFrames }
+            let mel = (0..<melDim).flatMap { c in results.flatMap { r in r.mel[(c * r.melFrames)..<((c + 1) * r.melFrames)] } }
+            try NumpyFile.write(path: saveMel, shape: [melDim, frames], values: mel)
         }
         if compute.verbose {
-            Log.info("seed \(options.seed), \(plan.chunks.count) chunk(s), \(plan.chunks.map(\.frames)) frames")
-            Log.info("timings: \(result.timings.summary)")
+            for (segment, result) in zip(script.segments, results) {
+                Log.info("voice \(segment.voice): seed \(options.seed), \(result.plan.chunks.count) chunk(s), \(result.plan.chunks.map(\.frames)) frames")
+                Log.info("timings: \(result.timings.summary)")
+            }
         }
     }
 
-    /// --text, --text-file, or standard input when neither is given.
-    private func readText() throws -> String {
+    /// One plan as before for a single segment; the segments with their plans when the text switches voices.
+    private func printPlans(_ plans: [SynthesisPlan], script: Script) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        struct Segment: Encodable { let voice: String, text: String, plan: SynthesisPlan }
+        let data = script.isMultiVoice
+            ? try encoder.encode(["segments": zip(script.segments, plans).map { Segment(voice: $0.voice, text: $0.text, plan: $1) }])
+            : try encoder.encode(plans[0])
+        print(String(decoding: data, as: UTF8.self))
+    }
+
+    /// `--save_chunk`: each segment's audio in `<output stem>_chunks/<i>_<text>.wav`, as F5-TTS names them,
+    /// with the text made safe as a file name (no path separators or control characters, at most 200 bytes).
+    private func writeSegments(_ results: [SynthesisResult], script: Script, output: String) throws {
+        let base = output == "-" ? "out" : ((output as NSString).lastPathComponent as NSString).deletingPathExtension
+        let folder = ((output == "-" ? "" : (output as NSString).deletingLastPathComponent) as NSString).appendingPathComponent(base + "_chunks")
+        do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
+            throw ValidationError("--save-chunk: cannot create \(folder): \(error.localizedDescription)")
+        }
+        for (index, (segment, result)) in zip(script.segments, results).enumerated() {
+            let name = "\(index)_\(Self.safeFileName(segment.text)).wav"
+            try AudioWriter.write(samples: result.audio, sampleRate: result.sampleRate, to: (folder as NSString).appendingPathComponent(name))
+        }
+    }
+
+    static func safeFileName(_ text: String) -> String {
+        var name = String(text.unicodeScalars.map { $0 == "/" || $0.properties.generalCategory == .control ? "_" : Character($0) })
+        while name.utf8.count > 200 { name.removeLast() }
+        return name.hasPrefix(".") ? "_" + name.dropFirst() : name
+    }
+
+    /// --text, --text-file, the config's gen_file or gen_text, or standard input.
+    private func readText(_ file: InferenceConfig) throws -> String {
         if let text { return text }
-        if let textFile {
-            do { return try String(contentsOfFile: textFile, encoding: .utf8) } catch {
-                throw ValidationError("--text-file \(textFile): \(error.localizedDescription)")
+        if let path = textFile ?? file.genFile {
+            do { return try String(contentsOfFile: path, encoding: .utf8) } catch {
+                throw ValidationError("\(textFile != nil ? "--text-file" : "gen_file in \(config ?? "")") \(path): \(error.localizedDescription)")
             }
         }
+        if let genText = file.genText, !genText.isEmpty { return genText }
         guard isatty(STDIN_FILENO) == 0 else { throw ValidationError("give the text with --text, --text-file or on standard input") }
         let data = FileHandle.standardInput.readDataToEndOfFile()
         guard let text = String(data: data, encoding: .utf8) else { throw ValidationError("standard input is not UTF-8 text") }
@@ -148,12 +162,88 @@ struct SpeakCommand: ParsableCommand {
     }
 }
 
-extension SynthesisOptions.NoiseGeneratorKind: ExpressibleByArgument {}
+/// One voice of a script: its reference and transcript, as the flags and the config give them.
+struct VoiceSpec {
+    var refAudio: String?
+    var refText: String?
+    var speed: Double?
+
+    func audio(voice: String, config: String?) throws -> String {
+        guard let refAudio, !refAudio.isEmpty else {
+            throw ValidationError(voice == VoiceTags.mainVoice ? "give the reference clip with --ref-audio (or ref_audio in the config)"
+                                  : "voice '\(voice)' in \(config ?? "the config") has no ref_audio")
+        }
+        return refAudio
+    }
+
+    func transcript(voice: String, config: String?) throws -> String {
+        guard let refText, !refText.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            let field = voice == VoiceTags.mainVoice ? "--ref-text (or ref_text in the config)" : "ref_text of [voices.\(voice)] in \(config ?? "the config")"
+            throw ValidationError("the transcript of voice '\(voice)' is empty: F5-TTS would transcribe the clip with Whisper, "
+                                  + "which f5tts does not have; give it with \(field)")
+        }
+        return refText
+    }
+}
+
+/// The text split into voice segments as F5-TTS's infer_cli splits it, each with a known voice.
+struct Script {
+    struct Segment { var voice: String; var text: String }
+    var voices: [String: VoiceSpec]
+    var segments: [Segment]
+    /// Whether voices are switched (config voices or tags in the text): then the text is split by tags.
+    var isMultiVoice: Bool
+
+    init(text: String, config: InferenceConfig, configPath: String?, main: VoiceSpec) throws {
+        voices = config.voices.mapValues { VoiceSpec(refAudio: $0.refAudio, refText: $0.refText, speed: $0.speed) }
+        voices[VoiceTags.mainVoice] = main  // as infer_cli: the top-level reference is always "main"
+        let tagged = VoiceTags.segments(text)
+        isMultiVoice = !config.voices.isEmpty || tagged.contains { $0.tag != nil }
+        guard isMultiVoice else {
+            segments = [Segment(voice: VoiceTags.mainVoice, text: text)]
+            return
+        }
+        segments = []
+        for piece in tagged {
+            var voice = piece.tag ?? VoiceTags.mainVoice
+            if voices[voice] == nil {
+                Log.info("warning: voice '\(voice)' is not defined\(configPath.map { " in \($0)" } ?? ""); using \(VoiceTags.mainVoice)")
+                voice = VoiceTags.mainVoice
+            }
+            guard !piece.text.isEmpty else {
+                Log.info("warning: the [\(piece.tag ?? voice)] segment has no text; skipped")
+                continue
+            }
+            segments.append(Segment(voice: voice, text: piece.text))
+        }
+        guard !segments.isEmpty else { throw ValidationError("the text has no words outside its voice tags") }
+    }
+}
+
+/// F5-TTS options that do not apply to this runtime: accepted, so F5 commands run unchanged, with a note on
+/// what they mean here.
+struct F5OnlyOptions: ParsableArguments {
+    @Option(name: .customLong("vocoder_name"), help: .hidden) var vocoderName: String?
+    @Flag(name: .customLong("load_vocoder_from_local"), help: .hidden) var loadVocoderFromLocal = false
+    @Option(name: .customLong("device"), help: .hidden) var device: String?
+
+    func validate() throws {
+        if let vocoderName, vocoderName != "vocos" {
+            throw ValidationError("--vocoder_name \(vocoderName): f5tts runs the 4-bit Vocos vocoder of the bundle; "
+                                  + "leave --vocoder_name out, or pass another Vocos bundle with --vocoder DIR")
+        }
+    }
+
+    func explain() {
+        if loadVocoderFromLocal { Log.info("note: the vocoder is always read locally (from the model, or --vocoder DIR); --load_vocoder_from_local is not needed") }
+        if let device, device != "cpu" { Log.info("note: f5tts runs on the CPU; --device \(device) is ignored (see --backend and --threads)") }
+    }
+}
 
 /// One line on stderr, rewritten in place: chunk, step and the estimated time left.
 final class ProgressBar {
     private let enabled: Bool
-    private let start = Date()
+    private let clock = Stopwatch()
     private var drawn = false
 
     init(enabled: Bool) { self.enabled = enabled }
@@ -161,7 +251,7 @@ final class ProgressBar {
     func update(_ p: Synthesizer.Progress) {
         guard enabled else { return }
         let done = Double(p.chunk * p.steps + p.step), total = Double(p.chunks * p.steps)
-        let elapsed = Date().timeIntervalSince(start)
+        let elapsed = clock.elapsed
         let eta = done > 0 ? elapsed / done * (total - done) : 0
         let width = 30, filled = Int(Double(width) * done / total)
         let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)

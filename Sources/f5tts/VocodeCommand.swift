@@ -41,5 +41,3 @@ struct VocodeCommand: ParsableCommand {
     }
 }
 
-extension AudioFormat: ExpressibleByArgument {}
-extension SampleFormat: ExpressibleByArgument {}

@@ -7,7 +7,7 @@ enum Fixtures {
     static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("../Fixtures/text").standardized
 
-    static let vocabulary: Vocabulary = try! Vocabulary(contentsOf: folder.appendingPathComponent("vocab.txt"))
+    static let vocabulary: Vocabulary = try! Vocabulary(contentsOf: Vocabulary.builtInURL)
 
     static func load<T: Decodable>(_ name: String, as type: T.Type) throws -> T {
         try JSONDecoder().decode(T.self, from: Data(contentsOf: folder.appendingPathComponent(name)))

@@ -3,36 +3,53 @@ import Foundation
 
 struct LinearResult: Codable {
     var m: Int, n: Int, k: Int
-    /// GFLOP/s (2 M N K per call).
+    /// GFLOP/s (2 M N K per call), from the median time per call.
     var sgemm: Double
     var dequantFirstCall: Double
     var dequantCached: Double
     var direct: Double
+    /// Medians of the per-round ratios (see `RatioStats`).
     var dequantCachedOverSgemm: Double
     var directOverDequant: Double
-
-    init(m: Int, n: Int, k: Int, sgemm: Double, dequantFirstCall: Double, dequantCached: Double, direct: Double) {
-        self.m = m; self.n = n; self.k = k; self.sgemm = sgemm
-        self.dequantFirstCall = dequantFirstCall; self.dequantCached = dequantCached; self.direct = direct
-        dequantCachedOverSgemm = dequantCached / sgemm
-        directOverDequant = direct / dequantCached
-    }
+    /// Absent in reports written before ratios were sampled in rounds.
+    var dequantCachedOverSgemmStats: RatioStats?
+    var directOverDequantStats: RatioStats?
 }
 
 struct AttentionResult: Codable {
     var n: Int, heads: Int, headDim: Int
-    /// GFLOP/s (4 N^2 d per head) and milliseconds.
+    /// GFLOP/s (4 N^2 d per head) and milliseconds, from the median time per call.
     var blockedGFLOPS: Double, materializedGFLOPS: Double
     var blockedMs: Double, materializedMs: Double
+    /// Median of the per-round ratios materialized time / blocked time.
     var speedup: Double
+    var speedupStats: RatioStats?
+}
+
+/// One gated ratio as the check saw it: every round measured and the outcome.
+struct GateEntry: Codable {
+    var ratio: String
+    var baseline: Double
+    var rounds: [RatioStats]
+    var outcome: GateOutcome
 }
 
 struct BenchmarkReport: Codable {
     var environment: ComputeEnvironment
     var openBLASSelfCheck: OpenBLASSetup.SelfCheck
+    /// False for a debug build (C kernels at -O0): its ratios say nothing about a release build's.
+    /// Absent in older reports, which were all optimised builds.
+    var optimized: Bool?
     var linear: [LinearResult]
     var attention: [AttentionResult]
+    /// The ratio check against `--baseline`, when one was given and applied.
+    var gate: [GateEntry]?
 }
 
 func format(_ x: Double, _ digits: Int = 1) -> String { String(format: "%.\(digits)f", x) }
 func pad(_ s: String, _ width: Int) -> String { String(repeating: " ", count: max(0, width - s.count)) + s }
+
+/// "0.99x [0.97-1.01]": the median and the interquartile range of the per-round ratios.
+func describe(_ s: RatioStats) -> String {
+    format(s.median, 2) + "x [" + format(s.q1, 2) + "-" + format(s.q3, 2) + "]"
+}

@@ -4,8 +4,8 @@
 
 What it does:
 - models/f5tts: a tiny random-weight F5 DiT (v0 conventions: pe_attn_head=1, text_mask_padding=False) with the
-  real 2545-token vocabulary, models/vocos: a tiny random-weight Vocos, models/vocab.txt: the reference's
-  f5_tts/infer/examples/vocab.txt. Both bundles are written with the independent numpy exporter (../q4export.py)
+  real 2545-token vocabulary (f5_tts/infer/examples/vocab.txt, which the runtime ships: models/ has no copy),
+  models/vocos: a tiny random-weight Vocos. Both bundles are written with the independent numpy exporter (../q4export.py)
   and the torch modules are then loaded with exactly what a faithful runtime reads from the bundles (Q4 tensors
   dequantized, dense tensors fp16-rounded), so both sides use identical weights.
 - ref.wav: espeak-ng speech, 16 kHz mono PCM16, quiet (rms < 0.1, so the reference boosts it and restores the
@@ -193,8 +193,8 @@ def main():
     models = os.path.join(HERE, "models")
     shutil.rmtree(models, ignore_errors=True)
     os.makedirs(models)
-    shutil.copyfile(VOCAB_SOURCE, os.path.join(models, "vocab.txt"))
-    vocab_map, vocab_size = get_tokenizer(os.path.join(models, "vocab.txt"), "custom")
+    # No vocab.txt in models/: the runtime then uses the copy of VOCAB_SOURCE it ships.
+    vocab_map, vocab_size = get_tokenizer(VOCAB_SOURCE, "custom")
     assert vocab_size == 2545, vocab_size
     cfm = make_f5(models, vocab_map)
     vocoder = make_vocos(models)

@@ -27,7 +27,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 from reference_helpers import SyncExecutor  # noqa: E402
 
-VOCAB, _ = get_tokenizer(os.path.join(HERE, "vocab.txt"), "custom")
+# The vocabulary the package ships (a copy of f5_tts/infer/examples/vocab.txt).
+VOCAB, _ = get_tokenizer(os.path.join(HERE, "..", "..", "..", "Sources", "F5Text", "Resources", "vocab.txt"), "custom")
 
 
 class StandInTransformer(torch.nn.Module):

@@ -13,7 +13,7 @@ public struct DiTWorkload: Codable, Sendable {
         let N = Double(n), d = Double(a.dim), inner = Double(a.heads * a.dimHead), ff = Double(a.dim * a.ffMult)
         let perBlock = 3 * d * inner + inner * d + 2 * d * ff
         let inputProjection = Double(2 * a.melDim + a.textDim) * d
-        let positionConvs = 2 * d * (d / 16) * 31
+        let positionConvs = 2 * d * (d / Double(F5Architecture.positionConvGroups)) * Double(F5Architecture.positionConvKernel)
         let output = d * Double(a.melDim)
         linearFLOPs = 2 * N * (Double(a.depth) * perBlock + inputProjection + positionConvs + output)
         attentionFLOPs = Double(a.depth) * 4 * N * N * inner

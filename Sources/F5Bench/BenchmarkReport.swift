@@ -1,30 +1,13 @@
-import F5Compute
+import F5TTS
 import Foundation
-
-/// Median stage times of one backend's end-to-end runs, in seconds.
-public struct StageTimes: Codable, Sendable {
-    public var load: Double
-    public var text: Double
-    public var reference: Double
-    public var sampling: Double
-    public var vocoder: Double
-    public var total: Double
-
-    public static let names = ["load", "text", "reference", "sampling", "vocoder"]
-    public var values: [Double] { [load, text, reference, sampling, vocoder] }
-}
 
 /// One backend measured end to end.
 public struct BackendResult: Codable, Sendable {
     public var backend: String
     public var repeats: Int
-    public var stages: StageTimes
-    /// Per-step seconds of the median run.
-    public var stepSeconds: [Double]
+    /// The median run's timings (per-step seconds, audio length and real-time factor included).
+    public var stages: SynthesisTimings
     public var medianStepSeconds: Double
-    public var audioSeconds: Double
-    /// Processing time over audio time (below 1 is faster than real time).
-    public var realTimeFactor: Double
     /// DiT FLOPs per step (CFG batch of 2) over the median step time.
     public var ditGFLOPS: Double
     public var fractionOfFP32Peak: Double
@@ -79,7 +62,7 @@ public struct BenchmarkReport: Codable, Sendable {
         for r in results {
             let s = r.stages
             md += "| \(r.backend) | \(f(s.total)) | \(f(s.load)) | \(f(s.text, 3)) | \(f(s.reference, 3)) | \(f(s.sampling)) | \(f(s.vocoder, 3)) "
-            md += "| \(f(r.medianStepSeconds, 3)) | \(f(r.realTimeFactor)) | \(f(r.ditGFLOPS, 0)) | \(f(100 * r.fractionOfFP32Peak, 0)) % "
+            md += "| \(f(r.medianStepSeconds, 3)) | \(f(r.stages.realTimeFactor)) | \(f(r.ditGFLOPS, 0)) | \(f(100 * r.fractionOfFP32Peak, 0)) % "
             md += "| \(r.fractionOfInt8Peak.map { f(100 * $0, 0) + " %" } ?? "-") | \(f(r.peakMemoryMB, 0)) |\n"
         }
         md += "\n"
@@ -106,15 +89,15 @@ public struct BenchmarkReport: Codable, Sendable {
             let y = top + Double(row) * (barHeight + 16)
             svg += "<text x=\"10\" y=\"\(y + barHeight / 2 + 4)\">\(r.backend)</text>\n"
             var x = left
-            for (i, value) in r.stages.values.enumerated() {
+            for (i, value) in r.stages.stages.enumerated() {
                 let w = value * scale
-                svg += "<rect x=\"\(x)\" y=\"\(y)\" width=\"\(max(w, 0))\" height=\"\(barHeight)\" fill=\"\(colors[i])\"><title>\(StageTimes.names[i]) \(String(format: "%.3f", value)) s</title></rect>\n"
+                svg += "<rect x=\"\(x)\" y=\"\(y)\" width=\"\(max(w, 0))\" height=\"\(barHeight)\" fill=\"\(colors[i])\"><title>\(SynthesisTimings.stageNames[i]) \(String(format: "%.3f", value)) s</title></rect>\n"
                 x += w
             }
             svg += "<text x=\"\(x + 6)\" y=\"\(y + barHeight / 2 + 4)\">\(String(format: "%.2f s", r.stages.total))</text>\n"
         }
         let legendY = height - 24
-        for (i, name) in StageTimes.names.enumerated() {
+        for (i, name) in SynthesisTimings.stageNames.enumerated() {
             let x = left + Double(i) * 120
             svg += "<rect x=\"\(x)\" y=\"\(legendY - 10)\" width=\"12\" height=\"12\" fill=\"\(colors[i])\"/><text x=\"\(x + 16)\" y=\"\(legendY)\">\(name)</text>\n"
         }

@@ -1,0 +1,98 @@
+import ArgumentParser
+import F5TTS
+import Foundation
+import TOMLKit
+
+/// An F5-TTS `infer_cli` config file (`-c FILE.toml`): the top-level fields and `[voices.NAME]` tables
+/// with their own reference. Paths are relative to the file. Unknown fields are ignored, as F5 does.
+struct InferenceConfig {
+    /// A voice's reference clip and transcript (and its own speed, which replaces the global one).
+    struct VoiceEntry {
+        var refAudio: String?
+        var refText: String?
+        var speed: Double?
+    }
+
+    var model: String?
+    var vocabFile: String?
+    var refAudio: String?
+    var refText: String?
+    var genText: String?
+    var genFile: String?
+    var outputDir: String?
+    var outputFile: String?
+    var saveChunk: Bool?
+    var synthesis = SynthesisOptionsFile()
+    var voices: [String: VoiceEntry] = [:]
+
+    init() {}
+
+    init(path: String) throws {
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw ValidationError("--config \(path): cannot read it: \(error.localizedDescription)")
+        }
+        let table: TOMLTable
+        do { table = try TOMLTable(string: text) } catch let error as TOMLParseError {
+            throw ValidationError("--config \(path):\(error.source.begin.line):\(error.source.begin.column): not valid TOML: \(error.description)")
+        }
+        let fields = Fields(table: table, file: path, prefix: "")
+        let folder = (path as NSString).deletingLastPathComponent
+        func relative(_ value: String?) -> String? {
+            guard let value, !value.isEmpty, !value.hasPrefix("/") else { return value }
+            return folder.isEmpty ? value : (folder as NSString).appendingPathComponent(value)
+        }
+        // `ckpt_file` names a checkpoint in F5-TTS; here both it and `model` may name a bundle path.
+        let ckpt = try fields.string("ckpt_file")
+        model = try relative(ckpt.flatMap { $0.isEmpty ? nil : $0 } ?? fields.string("model"))
+        vocabFile = relative(try fields.string("vocab_file").flatMap { $0.isEmpty ? nil : $0 })
+        refAudio = relative(try fields.string("ref_audio"))
+        refText = try fields.string("ref_text")
+        genText = try fields.string("gen_text")
+        genFile = relative(try fields.string("gen_file").flatMap { $0.isEmpty ? nil : $0 })
+        outputDir = relative(try fields.string("output_dir"))
+        outputFile = try fields.string("output_file")
+        saveChunk = try fields.bool("save_chunk")
+        synthesis = SynthesisOptionsFile(
+            steps: try fields.int("nfe_step"), cfgStrength: try fields.number("cfg_strength"),
+            swaySamplingCoef: try fields.number("sway_sampling_coef"), speed: try fields.number("speed"),
+            fixedDuration: try fields.number("fix_duration"), crossFadeDuration: try fields.number("cross_fade_duration"),
+            targetRMS: try fields.number("target_rms"), removeSilence: try fields.bool("remove_silence"))
+        if let model, ModelOptions.f5ModelNames.contains((model as NSString).lastPathComponent),
+           !FileManager.default.fileExists(atPath: model) {
+            self.model = (model as NSString).lastPathComponent  // a model name, reported as such by ModelOptions
+        }
+        if let voiceTables = table["voices"] {
+            guard let voiceTables = voiceTables.table else { throw ValidationError("--config \(path): 'voices' must be a table of [voices.NAME] tables") }
+            for name in voiceTables.keys {
+                guard let entry = voiceTables[name]?.table else {
+                    throw ValidationError("--config \(path): voices.\(name) must be a table with ref_audio and ref_text")
+                }
+                let f = Fields(table: entry, file: path, prefix: "voices.\(name).")
+                voices[name] = VoiceEntry(refAudio: relative(try f.string("ref_audio")), refText: try f.string("ref_text"),
+                                          speed: try f.number("speed"))
+            }
+        }
+    }
+
+    /// Typed access to one table's fields, with errors naming the file and the field.
+    private struct Fields {
+        let table: TOMLTable
+        let file: String
+        let prefix: String
+
+        func string(_ key: String) throws -> String? { try value(key, "a string") { $0.string } }
+        func bool(_ key: String) throws -> Bool? { try value(key, "true or false") { $0.bool } }
+        func int(_ key: String) throws -> Int? { try value(key, "an integer") { $0.int } }
+        /// TOML keeps integers and floats apart; `speed = 1` is a number all the same.
+        func number(_ key: String) throws -> Double? { try value(key, "a number") { $0.double ?? $0.int.map(Double.init) } }
+
+        private func value<T>(_ key: String, _ expected: String, _ read: (TOMLValueConvertible) -> T?) throws -> T? {
+            guard let raw = table[key] else { return nil }
+            guard let value = read(raw) else {
+                throw ValidationError("--config \(file): field '\(prefix)\(key)' must be \(expected), found \(raw.debugDescription)")
+            }
+            return value
+        }
+    }
+}

@@ -1,0 +1,198 @@
+import ArgumentParser
+import F5TTS
+import Foundation
+
+// Option groups shared by the commands, each turning itself into library values. Every option whose
+// value may start with "-" (negative numbers, text) is parsed unconditionally: `--sway-coef -1` and
+// `--text "-- a quote"` are values, not flags. F5-TTS's `infer_cli` spellings are accepted as aliases.
+
+/// Which model to run.
+struct ModelOptions: ParsableArguments {
+    @Option(name: [.customLong("model"), .customShort("m"), .customLong("ckpt_file"), .customShort("p")],
+            help: "F5 bundle folder, a folder of bundles, or the app .tar (default: the release `f5tts download` fetched).")
+    var model: String?
+
+    @Option(help: "Vocos bundle (default: found beside or inside --model).")
+    var vocoder: String?
+
+    @Option(name: [.customLong("vocab"), .customLong("vocab_file")],
+            help: "Vocabulary file (default: the *vocab*.txt of the model folder, else F5-TTS's own).")
+    var vocab: String?
+
+    @Option(help: "v0 (RoPE on head 0, no text masking) or v1: overrides the bundle manifest's convention.")
+    var convention: F5Convention?
+
+    /// F5-TTS's model names, which name a checkpoint to fetch rather than a path.
+    static let f5ModelNames: Set<String> = ["F5TTS_v1_Base", "F5TTS_Base", "E2TTS_Base", "F5-TTS", "E2-TTS"]
+
+    /// `--model`, else `fallback` (a config file's), else the downloaded release.
+    func modelPath(fallback: String? = nil) throws -> String {
+        guard let path = model ?? fallback ?? DefaultModel.downloaded else {
+            throw ValidationError("no model: run `f5tts download` (it puts the published 4-bit release in "
+                                  + "\(Downloader.defaultDirectory), which is then the default) or pass --model DIR")
+        }
+        if Self.f5ModelNames.contains(path) && !FileManager.default.fileExists(atPath: path) {
+            throw ValidationError("--model \(path) is an F5-TTS model name; f5tts runs 4-bit bundles: pass a bundle path with "
+                                  + "--model (`f5tts download` fetches the published one into \(Downloader.defaultDirectory)), "
+                                  + "or leave --model out to use that download")
+        }
+        return path
+    }
+
+    func load(backend: ComputeOptions, fallbackModel: String? = nil, vocabFallback: String? = nil) throws -> Synthesizer {
+        let files = try ModelFiles.locate(model: try modelPath(fallback: fallbackModel), vocoder: vocoder,
+                                          vocabulary: vocab ?? vocabFallback, convention: convention)
+        return try Synthesizer(files: files, backend: backend.prepare())
+    }
+}
+
+/// How to sample, with F5-TTS's names as aliases.
+struct SynthesisArguments: ParsableArguments {
+    @Option(name: [.customLong("steps"), .customLong("nfe-step"), .customLong("nfe_step")], parsing: .unconditional,
+            help: "Sampling steps (default \(SamplerOptions.defaultSteps), or the bundle's recommendation).")
+    var steps: Int?
+
+    @Option(name: [.customLong("cfg-strength"), .customLong("cfg_strength")], parsing: .unconditional,
+            help: "Classifier-free guidance strength (default 2).")
+    var cfgStrength: Double?
+
+    @Option(name: [.customLong("sway-coef"), .customLong("sway-sampling-coef"), .customLong("sway_sampling_coef")],
+            parsing: .unconditional, help: "Sway sampling coefficient (default -1).")
+    var swayCoef: Double?
+
+    @Option(parsing: .unconditional, help: "Speaking speed (default 1.0).")
+    var speed: Double?
+
+    @Option(name: [.customLong("duration"), .customLong("fix-duration"), .customLong("fix_duration")], parsing: .unconditional,
+            help: "Total duration in seconds, reference included (replaces the duration rule).")
+    var duration: Double?
+
+    @Option(name: [.customLong("cross-fade-duration"), .customLong("cross_fade_duration")], parsing: .unconditional,
+            help: "Seconds of cross-fade between chunks (default 0.15).")
+    var crossFadeDuration: Double?
+
+    @Option(name: [.customLong("target-rms"), .customLong("target_rms")], parsing: .unconditional,
+            help: "Loudness quiet references are raised to, and the output lowered back from (default 0.1).")
+    var targetRMS: Double?
+
+    @Flag(name: [.customLong("remove-silence"), .customLong("remove_silence")],
+          help: "Cut long silences from the result, as F5-TTS's --remove_silence does.")
+    var removeSilence = false
+
+    @Option(name: [.customLong("ode-method"), .customLong("ode_method")], help: "euler (default) or midpoint.")
+    var odeMethod: ODEMethod?
+
+    @Option(parsing: .unconditional, help: "Noise seed (default: random, printed with --verbose).")
+    var seed: UInt64?
+
+    @Option(name: .customLong("noise-generator"), help: "torch (the reference's torch.randn for --seed) or lcg (the seed runtime's).")
+    var noiseGenerator: SynthesisOptions.NoiseGeneratorKind = .torch
+
+    func validate() throws {
+        if let steps, steps < 1 { throw ValidationError("--steps must be at least 1, got \(steps)") }
+        for (name, value) in [("--cfg-strength", cfgStrength), ("--sway-coef", swayCoef), ("--cross-fade-duration", crossFadeDuration)] {
+            if let value, !value.isFinite { throw ValidationError("\(name) must be a finite number") }
+        }
+        try Self.checkPositive("--speed", speed)
+        try Self.checkPositive("--duration", duration)
+        try Self.checkPositive("--target-rms", targetRMS)
+    }
+
+    static func checkPositive(_ name: String, _ value: Double?) throws {
+        if let value, !(value > 0 && value.isFinite) { throw ValidationError("\(name) must be a positive number, got \(value)") }
+    }
+
+    /// The options: these flags, else `file` (a config's values), else the bundle's recommendation, else the defaults.
+    func options(recommended: InferenceSettings?, file: SynthesisOptionsFile = SynthesisOptionsFile()) -> SynthesisOptions {
+        var o = SynthesisOptions(recommended: recommended)
+        o.steps = steps ?? file.steps ?? o.steps
+        o.cfgStrength = cfgStrength ?? file.cfgStrength ?? o.cfgStrength
+        o.swaySamplingCoef = swayCoef ?? file.swaySamplingCoef ?? o.swaySamplingCoef
+        o.speed = speed ?? file.speed ?? o.speed
+        o.fixedDuration = duration ?? file.fixedDuration
+        o.crossFadeDuration = crossFadeDuration ?? file.crossFadeDuration ?? o.crossFadeDuration
+        o.targetRMS = targetRMS ?? file.targetRMS ?? o.targetRMS
+        o.removeSilence = removeSilence || (file.removeSilence ?? false)
+        o.method = odeMethod ?? o.method
+        o.seed = seed ?? UInt64.random(in: 0..<(1 << 32))
+        o.noiseGenerator = noiseGenerator
+        return o
+    }
+}
+
+/// Synthesis settings a config file may give (each overridden by its flag).
+struct SynthesisOptionsFile {
+    var steps: Int?
+    var cfgStrength: Double?
+    var swaySamplingCoef: Double?
+    var speed: Double?
+    var fixedDuration: Double?
+    var crossFadeDuration: Double?
+    var targetRMS: Double?
+    var removeSilence: Bool?
+}
+
+/// Where and how the audio is written.
+struct OutputOptions: ParsableArguments {
+    @Option(help: "Output file, or - for standard output (default: out.wav, or --output-dir/--output-file).")
+    var output: String?
+
+    @Option(name: [.customLong("output-dir"), .customLong("output_dir"), .customShort("o")],
+            help: "Folder for the output (created if missing), with --output-file as its name.")
+    var outputDir: String?
+
+    @Option(name: [.customLong("output-file"), .customLong("output_file"), .customShort("w")],
+            help: "File name of the output inside --output-dir (default out.wav).")
+    var outputFile: String?
+
+    @Option(help: "wav, flac or raw (default: from the output's extension; wav for standard output).")
+    var format: AudioFormat?
+
+    @Option(name: .customLong("sample-format"), help: "pcm16 or float32.")
+    var sampleFormat: SampleFormat = .pcm16
+
+    @Option(name: .customLong("save-mel"), help: "Also write the generated mel (float32 .npy [100, T], the reference's combined spectrogram).")
+    var saveMel: String?
+
+    @Flag(name: [.customLong("save-chunk"), .customLong("save_chunk")],
+          help: "Also write each voice segment's audio to <output name>_chunks/<i>_<text>.wav, as F5-TTS does.")
+    var saveChunk = false
+
+    func validate() throws {
+        if output != nil && (outputDir != nil || outputFile != nil) {
+            throw ValidationError("give either --output or --output-dir/--output-file, not both")
+        }
+        if let outputFile, outputFile.contains("/") || outputFile.isEmpty || outputFile == "." || outputFile == ".." {
+            throw ValidationError("--output-file must be a file name, got '\(outputFile)'; put folders in --output-dir")
+        }
+    }
+
+    /// The output path: flags first, then a config file's folder and name (`dir`, `file`).
+    func path(configDir: String? = nil, configFile: String? = nil) -> String {
+        if let output { return output }
+        let dir = outputDir ?? configDir, file = outputFile ?? configFile ?? "out.wav"
+        return dir.map { ($0 as NSString).appendingPathComponent(file) } ?? file
+    }
+
+    /// Creates the output's folder when it came from --output-dir or a config file (F5-TTS makes it too).
+    func prepareFolder(of path: String, created: Bool) throws {
+        guard path != "-", created else { return }
+        let folder = (path as NSString).deletingLastPathComponent
+        guard !folder.isEmpty else { return }
+        do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
+            throw ValidationError("--output-dir \(folder): cannot create it: \(error.localizedDescription)")
+        }
+    }
+
+    func write(_ samples: [Float], sampleRate: Int, to path: String) throws {
+        try AudioWriter.write(samples: samples, sampleRate: sampleRate, to: path,
+                              format: format ?? (path == "-" ? .wav : nil), sampleFormat: sampleFormat)
+    }
+}
+
+extension BackendKind: ExpressibleByArgument {}
+extension F5Convention: ExpressibleByArgument {}
+extension ODEMethod: ExpressibleByArgument {}
+extension SynthesisOptions.NoiseGeneratorKind: ExpressibleByArgument {}
+extension AudioFormat: ExpressibleByArgument {}
+extension SampleFormat: ExpressibleByArgument {}
