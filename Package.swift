@@ -26,11 +26,13 @@ let package = Package(
             providers: [.apt(["libsndfile1-dev"]), .brew(["libsndfile"])]),
         // Instruction-set micro-kernels chosen at run time (per-function target attributes, no global flags).
         .target(name: "CKernels", path: "Sources/CKernels"),
-        .target(
-            name: "F5Bundle",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+
+        // The runtime, bottom up: bundle format, compute, text, audio, model, the public API.
+        .target(name: "F5Bundle", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "F5Compute", dependencies: ["CKernels", "COpenBLAS", "F5Bundle"]),
+        .target(name: "F5Text", resources: [.copy("Resources")]),
         .target(name: "F5Audio", dependencies: ["CSndFile", "F5Compute", "F5Bundle"]),
+        .target(name: "F5Model", dependencies: ["F5Compute", "F5Bundle"]),
         .target(name: "F5TTS", dependencies: ["F5Bundle", "F5Compute", "F5Audio", "F5Text", "F5Model"]),
         // End-to-end measurement and its reports, kept out of the public F5TTS API.
         .target(name: "F5Bench", dependencies: ["F5TTS"]),
@@ -38,18 +40,20 @@ let package = Package(
             name: "f5tts",
             dependencies: ["F5TTS", "F5Bench", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                            .product(name: "TOMLKit", package: "TOMLKit")]),
-        .testTarget(name: "F5BundleTests", dependencies: ["F5Bundle", "F5TTS"]),
-        .testTarget(name: "CLITests", dependencies: ["f5tts"]),
-        .testTarget(name: "F5ComputeTests", dependencies: ["F5Compute", "CKernels"]),
-        .testTarget(name: "F5AudioTests", dependencies: ["F5Audio"]),
         .executableTarget(
             name: "f5tts-bench-kernels",
             dependencies: ["F5Compute", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "bench/Kernels"),
-        .target(name: "F5Model", dependencies: ["F5Compute", "F5Bundle"]),
-        .testTarget(name: "F5ModelTests", dependencies: ["F5Model"]),
-        .target(name: "F5Text", resources: [.copy("Resources")]),
+
+        // Tests: one target per module, sharing the independent readers and measures of F5TestSupport.
+        .target(name: "F5TestSupport", path: "Tests/F5TestSupport"),
+        .testTarget(name: "F5BundleTests", dependencies: ["F5Bundle", "F5TTS"]),
+        .testTarget(name: "F5ComputeTests", dependencies: ["F5Compute", "CKernels", "F5TestSupport"]),
         .testTarget(name: "F5TextTests", dependencies: ["F5Text"]),
+        .testTarget(name: "F5AudioTests", dependencies: ["F5Audio", "F5TestSupport"]),
+        .testTarget(name: "F5ModelTests", dependencies: ["F5Model", "F5TestSupport"]),
+        .testTarget(name: "F5TTSTests", dependencies: ["F5TTS", "F5TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["f5tts", "f5tts-bench-kernels", "F5TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,3 +1,4 @@
+import F5TestSupport
 import Foundation
 import XCTest
 

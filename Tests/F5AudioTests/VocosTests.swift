@@ -1,16 +1,11 @@
 import F5Bundle
 import F5Compute
+import F5TestSupport
 import XCTest
 @testable import F5Audio
 
 /// Vocos on a random-weight tiny Q4 bundle against the `vocos` package run on the same dequantized weights.
 final class VocosTests: XCTestCase {
-    func snr(_ signal: [Float], reference: [Float]) -> Double {
-        var power = 0.0, noise = 0.0
-        for (a, b) in zip(signal, reference) { power += Double(b) * Double(b); noise += Double(a - b) * Double(a - b) }
-        return 10 * log10(power / max(noise, 1e-300))
-    }
-
     func decode(_ kind: BackendKind) throws -> (ours: [Float], reference: [Float]) {
         let vocoder = try Vocoder(path: Fixtures.path("vocos_tiny_q4"), backend: makeLinearBackend(kind))
         let (mel, frames) = try NumpyFile.readMel(path: Fixtures.path("vocos_tiny.mel.npy"), channels: 100)

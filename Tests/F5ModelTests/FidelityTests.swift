@@ -1,6 +1,7 @@
 import F5Bundle
 import F5Compute
 import F5Model
+import F5TestSupport
 import XCTest
 
 /// The DiT and the sampler against the real f5-tts package on tiny random models (v0 and v1), with
@@ -52,7 +53,7 @@ final class FidelityTests: XCTestCase {
             }
             XCTAssertEqual(result.frames, fixture.frames)
             XCTAssertEqual(progress, Array(1...options.steps))
-            let value = snr(result.mel, try fixture.tensor("final_\(name)"))
+            let value = snr(result.mel, reference: try fixture.tensor("final_\(name)"))
             print("[\(tag) \(kind.rawValue)] final_\(name): SNR \(value) dB")
             XCTAssertGreaterThanOrEqual(value, minimumSNR, "\(tag) \(kind.rawValue) \(name)")
         }

@@ -1,6 +1,7 @@
 import F5Bundle
 import F5Compute
 import F5Model
+import F5TestSupport
 import Foundation
 import XCTest
 
@@ -13,16 +14,7 @@ enum ModelFixtures {
 
     /// A little-endian float32 C-order .npy file: its values and shape.
     static func npy(_ path: String) throws -> (values: [Float], shape: [Int]) {
-        let data = try Data(contentsOf: url(path))
-        let headerLength = Int(data[8]) | Int(data[9]) << 8
-        let header = String(decoding: data[10..<(10 + headerLength)], as: UTF8.self)
-        guard header.contains("'descr': '<f4'"), header.contains("'fortran_order': False"),
-              let open = header.range(of: "'shape': ("), let close = header[open.upperBound...].firstIndex(of: ")") else {
-            throw NSError(domain: "npy", code: 1, userInfo: [NSLocalizedDescriptionKey: "\(path): unsupported header \(header)"])
-        }
-        let shape = header[open.upperBound..<close].split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-        let body = data.subdata(in: (10 + headerLength)..<data.count)
-        let values = body.withUnsafeBytes { raw in (0..<(body.count / 4)).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self))) } }
+        let (values, shape) = try NPY.read(url(path))
         return (values, shape)
     }
 
@@ -50,20 +42,4 @@ enum ModelFixtures {
 
         func tensor(_ name: String) throws -> [Float] { try ModelFixtures.npy("\(tag)/\(name).npy").values }
     }
-}
-
-/// max|ours - ref| / max|ref|.
-func maxRelativeError(_ ours: [Float], _ reference: [Float]) -> Double {
-    precondition(ours.count == reference.count, "sizes differ: \(ours.count) vs \(reference.count)")
-    let scale = reference.map { abs(Double($0)) }.max() ?? 0
-    let error = zip(ours, reference).map { abs(Double($0) - Double($1)) }.max() ?? 0
-    return error / max(scale, 1e-30)
-}
-
-/// 10 log10(sum ref^2 / sum (ours - ref)^2).
-func snr(_ ours: [Float], _ reference: [Float]) -> Double {
-    precondition(ours.count == reference.count, "sizes differ: \(ours.count) vs \(reference.count)")
-    let signal = reference.reduce(0.0) { $0 + Double($1) * Double($1) }
-    let noise = zip(ours, reference).reduce(0.0) { $0 + pow(Double($1.0) - Double($1.1), 2) }
-    return 10 * log10(signal / max(noise, 1e-300))
 }
