@@ -36,8 +36,8 @@ public enum GeneratedAudio {
     /// libsndfile's float -> little-endian PCM16 with clipping on, as soundfile opens files
     /// (libsndfile 1.2.2 `src/pcm.c: f2les_clip_array`, soundfile 0.14's bundled library): scaled to
     /// 2^31 in float, rounded to 32 bits, then the top 16 bits kept, so the result is floored, not
-    /// rounded, at 16 bits (libsndfile's development branch rounds to nearest since, unreleased). NaN
-    /// fails both clip tests and converts (x86-64 `cvtss2si`) to INT32_MIN.
+    /// rounded, at 16 bits (libsndfile's unreleased development branch has since switched to rounding).
+    /// NaN fails both clip tests and converts (x86-64 `cvtss2si`) to INT32_MIN.
     static func pcm16(_ x: Float) -> Int32 {
         let scaled = x * 2_147_483_648
         if Double(scaled) >= 2_147_483_647 { return 32767 }

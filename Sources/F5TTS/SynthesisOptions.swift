@@ -4,8 +4,8 @@ import F5Model
 import Foundation
 
 /// What a synthesis does, with the reference pipeline's defaults (or the bundle's, when its manifest
-/// carries inference settings). Field names follow F5-TTS's `infer_cli` where it has one. Codable so
-/// programs can store and pass it around.
+/// carries inference settings). Codable with F5-TTS's own field names (`nfe_step`, `cfg_strength`, ...),
+/// every field optional when decoding, so programs can store and pass it around.
 public struct SynthesisOptions: Codable, Equatable, Sendable {
     /// Sampling steps (`nfe_step`).
     public var steps = SamplerOptions.defaultSteps
@@ -23,7 +23,7 @@ public struct SynthesisOptions: Codable, Equatable, Sendable {
     /// Seconds over which consecutive chunks are cross-faded (`cross_fade_duration`).
     public var crossFadeDuration = 0.15
     /// Quiet references are raised to this RMS, and the output lowered back (`target_rms`).
-    public var targetRMS = Double(ReferenceAudio.defaultTargetRMS)
+    public var targetRMS = 0.1
     /// Long silences cut from the result as `infer_cli --remove_silence` does (`remove_silence`).
     public var removeSilence = false
     /// The ODE solver (`ode_method`).
@@ -41,6 +41,30 @@ public struct SynthesisOptions: Codable, Equatable, Sendable {
     }
 
     public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case steps = "nfe_step", cfgStrength = "cfg_strength", swaySamplingCoef = "sway_sampling_coef", speed
+        case fixedDuration = "fix_duration", fixedFrames = "fixed_frames", crossFadeDuration = "cross_fade_duration"
+        case targetRMS = "target_rms", removeSilence = "remove_silence", method = "ode_method", seed
+        case noiseGenerator = "noise_generator"
+    }
+
+    /// Absent fields keep their defaults.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        steps = try c.decodeIfPresent(Int.self, forKey: .steps) ?? steps
+        cfgStrength = try c.decodeIfPresent(Double.self, forKey: .cfgStrength) ?? cfgStrength
+        if c.contains(.swaySamplingCoef) { swaySamplingCoef = try c.decodeIfPresent(Double.self, forKey: .swaySamplingCoef) }
+        speed = try c.decodeIfPresent(Double.self, forKey: .speed) ?? speed
+        fixedDuration = try c.decodeIfPresent(Double.self, forKey: .fixedDuration)
+        fixedFrames = try c.decodeIfPresent(Int.self, forKey: .fixedFrames)
+        crossFadeDuration = try c.decodeIfPresent(Double.self, forKey: .crossFadeDuration) ?? crossFadeDuration
+        targetRMS = try c.decodeIfPresent(Double.self, forKey: .targetRMS) ?? targetRMS
+        removeSilence = try c.decodeIfPresent(Bool.self, forKey: .removeSilence) ?? removeSilence
+        method = try c.decodeIfPresent(ODEMethod.self, forKey: .method) ?? method
+        seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? seed
+        noiseGenerator = try c.decodeIfPresent(NoiseGeneratorKind.self, forKey: .noiseGenerator) ?? noiseGenerator
+    }
 
     /// The defaults, overridden by the settings a bundle's manifest recommends.
     public init(recommended settings: InferenceSettings?) {

@@ -72,13 +72,13 @@ public final class Synthesizer: @unchecked Sendable {
     // MARK: - Voices
 
     /// Prepares the clip at `path` as F5-TTS's `preprocess_ref_audio_text` and `infer_batch_process` do.
-    public func prepareVoice(path: String, transcript: String, targetRMS: Double = Double(ReferenceAudio.defaultTargetRMS)) throws -> Voice {
+    public func prepareVoice(path: String, transcript: String, targetRMS: Double = 0.1) throws -> Voice {
         try prepareVoice(name: path, transcript: transcript) { try ReferenceAudio.prepare(path: path, targetRMS: Float(targetRMS)) }
     }
 
     /// Prepares decoded audio; `name` is only used in error messages.
     public func prepareVoice(audio: DecodedAudio, name: String, transcript: String,
-                             targetRMS: Double = Double(ReferenceAudio.defaultTargetRMS)) throws -> Voice {
+                             targetRMS: Double = 0.1) throws -> Voice {
         try prepareVoice(name: name, transcript: transcript) { try ReferenceAudio.prepare(audio, name: name, targetRMS: Float(targetRMS)) }
     }
 

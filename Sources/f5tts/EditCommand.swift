@@ -30,7 +30,7 @@ struct EditCommand: ParsableCommand {
             help: "Spans to regenerate, in seconds: START-END[,START-END...].")
     var parts: String
 
-    @Option(name: [.customLong("fix-durations"), .customLong("fix_duration")],
+    @Option(name: .customLong("fix-durations"),
             help: "Seconds for each part's new words, one per part (default: each span's own length).")
     var fixDurations: String?
 

@@ -85,7 +85,7 @@ struct SpeakCommand: ParsableCommand {
 
         if dryRun {
             let plans = try script.segments.map { try synthesizer.plan(text: $0.text, voice: try voice($0.voice), options: segmentOptions($0)) }
-            try printPlans(plans, script: script)
+            try printPlans(plans, script: script, options: options)
             return
         }
         if noise != nil && script.segments.count > 1 { throw ValidationError("--noise needs a single voice segment") }
@@ -115,14 +115,20 @@ struct SpeakCommand: ParsableCommand {
         }
     }
 
-    /// One plan as before for a single segment; the segments with their plans when the text switches voices.
-    private func printPlans(_ plans: [SynthesisPlan], script: Script) throws {
+    /// The plan (`ref_frames`, `chunks`) for a single segment, or `segments` with each voice, text and plan
+    /// when the text switches voices; and the options in force (`options`, the seed only when given).
+    private func printPlans(_ plans: [SynthesisPlan], script: Script, options: SynthesisOptions) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         struct Segment: Encodable { let voice: String, text: String, plan: SynthesisPlan }
-        let data = script.isMultiVoice
+        let planData = script.isMultiVoice
             ? try encoder.encode(["segments": zip(script.segments, plans).map { Segment(voice: $0.voice, text: $0.text, plan: $1) }])
             : try encoder.encode(plans[0])
+        var json = try JSONSerialization.jsonObject(with: planData) as! [String: Any]
+        var settings = try JSONSerialization.jsonObject(with: encoder.encode(options)) as! [String: Any]
+        if synthesis.seed == nil { settings.removeValue(forKey: "seed") }
+        json["options"] = settings
+        let data = try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys, .withoutEscapingSlashes])
         print(String(decoding: data, as: UTF8.self))
     }
 
