@@ -18,12 +18,14 @@ extension XCTestCase {
         try f5tts(arguments: arguments, stdin: stdin)
     }
 
-    /// Runs the executable built next to the test runner (`swift test` builds it: this target depends on it).
-    func f5tts(arguments: [String], stdin: Data? = nil) throws -> CLIRun {
+    /// Runs the executable built next to the test runner (`swift test` builds it: this target depends on it),
+    /// in `directory` when given.
+    func f5tts(arguments: [String], stdin: Data? = nil, in directory: URL? = nil) throws -> CLIRun {
         let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("f5tts")
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory }
         let out = Pipe(), err = Pipe(), input = Pipe()
         process.standardOutput = out
         process.standardError = err
