@@ -21,11 +21,18 @@ extension XCTestCase {
     /// Runs the executable built next to the test runner (`swift test` builds it: this target depends on it),
     /// in `directory` when given.
     func f5tts(arguments: [String], stdin: Data? = nil, in directory: URL? = nil) throws -> CLIRun {
+        try f5ttsWithEnvironment(arguments, stdin: stdin, in: directory, environment: [:])
+    }
+
+    /// `f5tts(arguments:)` with `environment` added to this process's.
+    func f5ttsWithEnvironment(_ arguments: [String], stdin: Data? = nil, in directory: URL? = nil,
+                              environment: [String: String]) throws -> CLIRun {
         let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("f5tts")
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = directory }
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         let out = Pipe(), err = Pipe(), input = Pipe()
         process.standardOutput = out
         process.standardError = err

@@ -27,7 +27,7 @@ final class SpeakTests: XCTestCase {
         let s = f.settings
         return ["speak", "--model", f.models, "--ref-audio", f.refAudio, "--ref-text", f.refText,
                 "--steps", "\(s["nfe_step"] as! Int)", "--cfg-strength", "\(s["cfg_strength"] as! Double)",
-                "--sway-coef=\(s["sway_sampling_coef"] as! Double)", "--speed", "\(s["speed"] as! Double)", "--quiet"]
+                "--sway-coef", "\(s["sway_sampling_coef"] as! Double)", "--speed", "\(s["speed"] as! Double)", "--quiet"]
     }
 
     // MARK: - Parity with the reference
