@@ -10,12 +10,12 @@ final class NibbleLayoutTests: XCTestCase {
         let codes: [[Int8]] = [[0, 1, -1, 7, -8], [3, -3, 5, -5, 2], [-7, 6, -2, 4, 0]]
         let flat = codes.flatMap { $0 }
         var packed = [UInt8](repeating: 0, count: 8)
-        for (n, q) in flat.enumerated() {
-            packed[n / 2] |= (UInt8(bitPattern: q) & 0xF) << (n % 2 == 0 ? 0 : 4)
+        packed.withUnsafeMutableBytes { p in
+            for (n, q) in flat.enumerated() { Q4Codec.store(code: q, packed: p.baseAddress!, index: n) }
         }
         XCTAssertEqual(packed[2] >> 4, 0x3, "row 1, column 0 is the high nibble of byte 2")
         let scales: [Float] = [0.5, 2, 0.25]
-        let scaleBytes = scales.flatMap { s -> [UInt8] in let h = Half.fromFloat(s); return [UInt8(h & 0xFF), UInt8(h >> 8)] }
+        let scaleBytes = Half.bytes(scales)
         packed.withUnsafeBytes { p in
             scaleBytes.withUnsafeBytes { s in
                 let t = Q4Tensor(name: "t", shape: [3, 1, 5], packed: p.baseAddress!, scales: s.baseAddress!, storage: Storage())

@@ -21,6 +21,69 @@ final class Q4LayoutTests: XCTestCase {
         }
     }
 
+    /// Every byte value, decoded by CKernels and by Q4Codec, on row widths that start rows mid-byte
+    /// (odd) and on byte-aligned ones (even, CKernels' two-codes-per-byte loop).
+    func testCDecoderMatchesQ4CodecOnEveryByte() {
+        let stream = [UInt8](UInt8(0)...UInt8(255)) + [UInt8](UInt8(0)...UInt8(255)).reversed()
+        let nibbles = 2 * stream.count
+        for cols in [1, 3, 5, 7, 9, 31, 255, 2, 4, 6, 16, 512] {
+            let rows = nibbles / cols
+            let scales = (0..<rows).map { Half.toFloat(Half.fromFloat(Float(($0 % 13) - 6) * 0.0125 + 0.003)) }
+            stream.withUnsafeBytes { raw in
+                let packed = raw.bindMemory(to: UInt8.self).baseAddress!
+                var whole = [Float](repeating: .nan, count: rows * cols)
+                ck_q4_dequant_rows(packed, scales, cols, 0, rows, &whole)
+                var row = [Float](repeating: .nan, count: cols)
+                var mismatches: [String] = []
+                for r in 0..<rows {
+                    ck_q4_dequant_rows(packed, scales, cols, r, 1, &row)
+                    for c in 0..<cols {
+                        let n = r * cols + c
+                        let expected = Float(Q4Codec.code(packed: raw.baseAddress!, index: n)) * scales[r]
+                        if whole[n].bitPattern != expected.bitPattern || row[c].bitPattern != expected.bitPattern {
+                            mismatches.append("row \(r) col \(c) (byte 0x\(String(stream[n >> 1], radix: 16))): C \(whole[n]) and \(row[c]), Swift \(expected)")
+                        }
+                    }
+                }
+                XCTAssertEqual(mismatches.count, 0, "cols \(cols): " + mismatches.prefix(4).joined(separator: "; "))
+            }
+        }
+    }
+
+    /// The Swift side of the layout pinned to literal bytes, so the comparison above is not two
+    /// copies of one mistake.
+    func testQ4CodecNibbleOrderAndTable() {
+        var bytes = [UInt8](repeating: 0, count: 2)
+        bytes.withUnsafeMutableBytes { p in
+            Q4Codec.store(code: -8, packed: p.baseAddress!, index: 0)
+            Q4Codec.store(code: 7, packed: p.baseAddress!, index: 1)
+            Q4Codec.store(code: -1, packed: p.baseAddress!, index: 3)
+        }
+        XCTAssertEqual(bytes, [0x78, 0xF0])
+        for b in 0...255 {
+            let byte = UInt8(b)
+            let low = Int8(b & 15) - (b & 8 == 0 ? 0 : 16), high = Int8(b >> 4) - (b & 0x80 == 0 ? 0 : 16)
+            withUnsafeBytes(of: byte) { p in
+                XCTAssertEqual(Q4Codec.code(packed: p.baseAddress!, index: 0), low, "byte \(b)")
+                XCTAssertEqual(Q4Codec.code(packed: p.baseAddress!, index: 1), high, "byte \(b)")
+            }
+            XCTAssertEqual(Q4Codec.decodeTable[b].0, low, "byte \(b)")
+            XCTAssertEqual(Q4Codec.decodeTable[b].1, high, "byte \(b)")
+        }
+    }
+
+    /// Row scales: little-endian fp16 at any byte offset, rounded to nearest even.
+    func testHalfStoreIsLittleEndianAtAnyOffset() {
+        var bytes = [UInt8](repeating: 0xAA, count: 7)
+        bytes.withUnsafeMutableBytes { p in
+            Half.store(1, to: p.baseAddress! + 1, index: 0)
+            Half.store(-2.0009765625, to: p.baseAddress! + 1, index: 1) // halfway to the next half: rounds to the even -2
+            Half.store(0x1p-24, to: p.baseAddress! + 1, index: 2)
+        }
+        XCTAssertEqual(bytes, [0xAA, 0x00, 0x3C, 0x00, 0xC0, 0x01, 0x00])
+        XCTAssertEqual(Half.bytes([1, -2.0009765625, 0x1p-24]), Array(bytes[1...]))
+    }
+
     func testRepackedLayout() {
         let rows = 37, cols = 231
         let q = TestQ4(rows: rows, cols: cols, seed: 7)

@@ -39,17 +39,11 @@ struct TestQ4 {
         let codes = (0..<(rows * cols)).map { _ in Int8(Int(rng.next() % 16) - 8) }
         let storage = Q4Storage(packedBytes: (rows * cols + 1) / 2, scaleBytes: rows * 2)
         storage.packed.initializeMemory(as: UInt8.self, repeating: 0, count: (rows * cols + 1) / 2)
-        for (n, code) in codes.enumerated() {
-            let nibble = UInt8(bitPattern: code) & 0x0F
-            let byte = storage.packed.load(fromByteOffset: n >> 1, as: UInt8.self)
-            storage.packed.storeBytes(of: n & 1 == 0 ? byte | nibble : byte | nibble << 4, toByteOffset: n >> 1, as: UInt8.self)
-        }
+        for (n, code) in codes.enumerated() { Q4Codec.store(code: code, packed: storage.packed, index: n) }
         var scales: [Float] = []
         for r in 0..<rows {
-            let h = Half.fromFloat(rng.float(0.005, 0.05))
-            storage.scales.storeBytes(of: UInt8(h & 0xFF), toByteOffset: 2 * r, as: UInt8.self)
-            storage.scales.storeBytes(of: UInt8(h >> 8), toByteOffset: 2 * r + 1, as: UInt8.self)
-            scales.append(Half.toFloat(h))
+            Half.store(rng.float(0.005, 0.05), to: storage.scales, index: r)
+            scales.append(Half.load(storage.scales, index: r))
         }
         tensor = Q4Tensor(name: "test.weight", shape: [rows, cols], packed: storage.packed,
                           scales: storage.scales, storage: storage)
