@@ -3,13 +3,13 @@ import F5Bundle
 final class DiTBlock {
     let dim: Int
     let attnNorm: AdaLayerNormZero
-    let attn: Attention
+    let attn: SelfAttention
     let ff: FeedForward
 
     init(_ weights: ModelWeights, index: Int, architecture a: F5Architecture) throws {
         dim = a.dim
         attnNorm = try AdaLayerNormZero(weights, block: index, dim: a.dim)
-        attn = try Attention(weights, block: index, architecture: a)
+        attn = try SelfAttention(weights, block: index, architecture: a)
         ff = try FeedForward(weights, block: index, dim: a.dim, mult: a.ffMult)
     }
 

@@ -6,6 +6,22 @@ public enum NoiseGenerator: Codable, Equatable, Sendable {
     /// The seed runtime's LCG + Box-Muller generator.
     case lcg(seed: UInt32)
 
+    /// The generators by name, for options that choose one before the seed is known.
+    public enum Kind: String, Codable, CaseIterable, Sendable {
+        /// PyTorch's CPU `torch.randn`: the same noise as the reference with the same seed.
+        case torch
+        /// The seed runtime's LCG with Box-Muller (32-bit seeds).
+        case lcg
+    }
+
+    /// The generator of `kind` seeded with `seed` (the LCG takes its low 32 bits).
+    public init(_ kind: Kind, seed: UInt64) {
+        switch kind {
+        case .torch: self = .torch(seed: seed)
+        case .lcg: self = .lcg(seed: UInt32(truncatingIfNeeded: seed))
+        }
+    }
+
     /// `frames * channels` standard normals, frame-major.
     public func noise(frames: Int, channels: Int) -> [Float] {
         let count = frames * channels

@@ -30,15 +30,8 @@ public struct SynthesisOptions: Codable, Equatable, Sendable {
     public var method: ODEMethod = .euler
     /// Seed of the initial noise; chunk i uses seed + i.
     public var seed: UInt64 = 0
-    public var noiseGenerator: NoiseGeneratorKind = .torch
-
     /// Where the initial noise comes from.
-    public enum NoiseGeneratorKind: String, Codable, CaseIterable, Sendable {
-        /// PyTorch's CPU `torch.randn`: the same noise as the reference with the same seed.
-        case torch
-        /// The seed runtime's LCG with Box-Muller.
-        case lcg
-    }
+    public var noiseGenerator: NoiseGenerator.Kind = .torch
 
     public init() {}
 
@@ -63,7 +56,7 @@ public struct SynthesisOptions: Codable, Equatable, Sendable {
         removeSilence = try c.decodeIfPresent(Bool.self, forKey: .removeSilence) ?? removeSilence
         method = try c.decodeIfPresent(ODEMethod.self, forKey: .method) ?? method
         seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? seed
-        noiseGenerator = try c.decodeIfPresent(NoiseGeneratorKind.self, forKey: .noiseGenerator) ?? noiseGenerator
+        noiseGenerator = try c.decodeIfPresent(NoiseGenerator.Kind.self, forKey: .noiseGenerator) ?? noiseGenerator
     }
 
     /// The defaults, overridden by the settings a bundle's manifest recommends.
@@ -80,13 +73,7 @@ public struct SynthesisOptions: Codable, Equatable, Sendable {
         SamplerOptions(steps: steps, cfg: Float(cfgStrength), sway: swaySamplingCoef.map { Float($0) }, method: method)
     }
 
-    func noise(chunk: Int) -> NoiseGenerator {
-        let chunkSeed = seed &+ UInt64(chunk)
-        switch noiseGenerator {
-        case .torch: return .torch(seed: chunkSeed)
-        case .lcg: return .lcg(seed: UInt32(truncatingIfNeeded: chunkSeed))
-        }
-    }
+    func noise(chunk: Int) -> NoiseGenerator { NoiseGenerator(noiseGenerator, seed: seed &+ UInt64(chunk)) }
 }
 
 /// Where one synthesis spent its time, all values in seconds, from loading the model to the last sample.

@@ -105,8 +105,8 @@ struct DemoCommand: ParsableCommand {
         if synthetic {
             markdown += "**These are synthetic random weights: the audio is noise-like, not speech.** They have the exact size and "
             markdown += "layout of the published F5TTS_Base 4-bit bundle, so the timings are representative. For real speech, "
-            markdown += "fetch the published bundle (`f5tts download --dir f5tts-4bit-distill`) and run "
-            markdown += "`f5tts speak --model f5tts-4bit-distill/peyton_voice_q4.tar --ref-audio voice.wav --ref-text \"...\" --text \"...\"`, "
+            markdown += "fetch the published bundle (`f5tts download`) and run "
+            markdown += "`f5tts speak --ref-audio voice.wav --ref-text \"...\" --text \"...\"`, "
             markdown += "or this demo on it with `f5tts demo --model DIR`.\n\n"
         }
         markdown += report.markdown(chartFile: "report.svg")

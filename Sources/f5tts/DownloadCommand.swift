@@ -10,8 +10,8 @@ struct DownloadCommand: ParsableCommand {
     @Option(help: "Repository on the hub.")
     var repo = Downloader.defaultRepository
 
-    @Option(help: "Folder to download into.")
-    var dir = "f5tts-4bit-distill"
+    @Option(help: "Folder to download into (speak and edit use this one when given no --model).")
+    var dir = Downloader.defaultDirectory
 
     @Option(help: "Hub endpoint.")
     var endpoint = Downloader.defaultEndpoint.absoluteString

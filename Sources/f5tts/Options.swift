@@ -86,7 +86,7 @@ struct SynthesisArguments: ParsableArguments {
     var seed: UInt64?
 
     @Option(name: .customLong("noise-generator"), help: "torch (the reference's torch.randn for --seed) or lcg (the seed runtime's).")
-    var noiseGenerator: SynthesisOptions.NoiseGeneratorKind = .torch
+    var noiseGenerator: NoiseGenerator.Kind = .torch
 
     func validate() throws {
         if let steps, steps < 1 { throw ValidationError("--steps must be at least 1, got \(steps)") }
@@ -193,6 +193,6 @@ struct OutputOptions: ParsableArguments {
 extension BackendKind: ExpressibleByArgument {}
 extension F5Convention: ExpressibleByArgument {}
 extension ODEMethod: ExpressibleByArgument {}
-extension SynthesisOptions.NoiseGeneratorKind: ExpressibleByArgument {}
+extension NoiseGenerator.Kind: ExpressibleByArgument {}
 extension AudioFormat: ExpressibleByArgument {}
 extension SampleFormat: ExpressibleByArgument {}

@@ -3,7 +3,7 @@ import F5Compute
 
 /// Multi-head self-attention without mask: to_q / to_k / to_v, RoPE, softmax(q k^T / sqrt(d)) v
 /// per batch item, to_out.
-final class Attention {
+final class SelfAttention {
     let heads: Int
     let headDim: Int
     let toQ: Linear
@@ -38,7 +38,7 @@ final class Attention {
         rotary.apply(w.key, frames: frames, batch: batch, rowStride: inner, table: rope)
         for b in 0..<batch {
             let offset = b * frames * inner
-            F5Compute.Attention.forward(q: query + offset, k: w.key + offset, v: w.value + offset,
+            Attention.forward(q: query + offset, k: w.key + offset, v: w.value + offset,
                                         out: x + offset, n: frames, heads: heads, headDim: headDim)
         }
         toOut(x, rows: rows, into: out)
