@@ -78,11 +78,15 @@ public struct BundleSummary: Codable, Sendable {
 
     /// Loads every bundle of a model path and times each load.
     public static func inspect(path: String) throws -> [BundleSummary] {
+        try F5TTSError.wrapping { try summaries(path: path) }
+    }
+
+    private static func summaries(path: String) throws -> [BundleSummary] {
         let package = try ModelPackage.open(path: path)
         return try package.bundles.map { entry in
-            let start = DispatchTime.now().uptimeNanoseconds
+            let clock = Stopwatch()
             let bundle = try WeightBundle.load(tree: entry.tree)
-            let ms = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+            let ms = clock.elapsed * 1e3
             return BundleSummary(bundle: bundle, loadMilliseconds: ms)
         }
     }

@@ -13,6 +13,10 @@ public struct VerificationReport: Sendable {
 
     /// Throws the first failure: a mismatching digest, a missing listed file or an invalid bundle.
     public static func verify(path: String) throws -> VerificationReport {
+        try F5TTSError.wrapping { try check(path: path) }
+    }
+
+    private static func check(path: String) throws -> VerificationReport {
         var report = VerificationReport()
         let package = try ModelPackage.open(path: path)
         var lists: [FileTree] = []
@@ -24,12 +28,12 @@ public struct VerificationReport: Sendable {
         for entry in package.bundles where entry.tree.exists(Checksums.fileName) && entry.tree.displayName != root.displayName {
             lists.append(entry.tree)
         }
-        let start = DispatchTime.now().uptimeNanoseconds
+        let clock = Stopwatch()
         for tree in lists {
             report.checksumLists.append(tree.path(of: Checksums.fileName))
             report.checkedFiles += try Checksums.verify(tree: tree)
         }
-        report.hashSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        report.hashSeconds = clock.elapsed
         report.bundles = try BundleSummary.inspect(path: path)
         return report
     }

@@ -26,7 +26,7 @@ struct VocodeCommand: ParsableCommand {
     func run() throws {
         try checkWritable(output, option: "--output")
         let backend = compute.prepare()
-        let start = Date()
+        let clock = Stopwatch()
         let bundle = try WeightBundle.load(path: vocoder)
         let vocos = try Vocoder(bundle: bundle, backend: backend)
         let (values, frames) = try NumpyFile.readMel(path: mel, channels: vocos.architecture.inputChannels)
@@ -35,7 +35,7 @@ struct VocodeCommand: ParsableCommand {
                               format: format ?? (output == "-" ? .wav : nil), sampleFormat: sampleFormat)
         if compute.verbose {
             let seconds = Double(samples.count) / Double(vocos.architecture.sampleRate)
-            Log.info(String(format: "vocoded %d frames to %.2f s of audio in %.2f s", frames, seconds, Date().timeIntervalSince(start))
+            Log.info(String(format: "vocoded %d frames to %.2f s of audio in %.2f s", frames, seconds, clock.elapsed)
                      + " (\(backend.name) backend)")
         }
     }
