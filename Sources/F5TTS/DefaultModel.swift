@@ -9,6 +9,7 @@ public enum DefaultModel {
         return (NSHomeDirectory() as NSString).appendingPathComponent(".cache/f5tts")
     }
 
+    /// Where the synthetic model of `preset` and `seed` is cached.
     public static func folder(preset: SyntheticWeights.Preset, seed: UInt64 = 0) -> String {
         (cacheFolder as NSString).appendingPathComponent("synthetic-\(preset.rawValue)-seed\(seed)")
     }

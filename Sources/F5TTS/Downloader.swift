@@ -7,8 +7,11 @@ import FoundationNetworking
 /// Fetches a published release over HTTPS: `checksums.sha256` first, then every file it lists, each
 /// resumed from its `.part` file when an earlier run was cut short, then verified.
 public struct Downloader: Sendable {
+    /// The hub repository (owner/name).
     public var repository: String
+    /// The hub's address.
     public var endpoint: URL
+    /// The folder the files go to.
     public var directory: String
 
     public static let defaultRepository = "PeytonT/f5tts-4bit-distill"

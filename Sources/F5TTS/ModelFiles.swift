@@ -6,8 +6,11 @@ import Foundation
 /// `*vocab*.txt` in the package or beside it, unless given; F5-TTS's own vocabulary otherwise), checked
 /// to fit together.
 public struct ModelFiles: @unchecked Sendable {
+    /// The F5 DiT bundle.
     public let f5: WeightBundle
+    /// The Vocos bundle.
     public let vocoder: WeightBundle
+    /// The vocabulary file's text (one token per line).
     public let vocabularyText: String
     /// Where the vocabulary came from, for messages.
     public let vocabularySource: String

@@ -6,6 +6,7 @@ import Foundation
 
 /// One span of a recording to say again, in seconds of the original.
 public struct EditPart: Codable, Equatable, Sendable {
+    /// Where the span starts and ends.
     public var start: Double
     public var end: Double
     /// Seconds the new words get, instead of the span's own length (`fix_duration`).

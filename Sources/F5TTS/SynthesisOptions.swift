@@ -90,6 +90,7 @@ public struct SynthesisTimings: Codable, Equatable, Sendable {
     public var stepSeconds: [Double] = []
     /// The sampler without the text embeddings: preparation and every step.
     public var sampling = 0.0
+    /// Vocos on every chunk's mel.
     public var vocoder = 0.0
     /// Everything above and the cross-fades, end to end.
     public var total = 0.0
@@ -100,12 +101,15 @@ public struct SynthesisTimings: Codable, Equatable, Sendable {
 
     /// Processing time over audio time (below 1 is faster than real time), load included.
     public var realTimeFactor: Double { audioSeconds > 0 ? total / audioSeconds : 0 }
+    /// The average sampling step.
     public var meanStepSeconds: Double { stepSeconds.isEmpty ? 0 : stepSeconds.reduce(0, +) / Double(stepSeconds.count) }
 
     /// The stages in report order, with their names.
     public static let stageNames = ["load", "text", "reference", "sampling", "vocoder"]
+    /// The values of `stageNames`, in that order.
     public var stages: [Double] { [load, text, reference, sampling, vocoder] }
 
+    /// One line for logs: every stage, the steps, the total and the real-time factor.
     public var summary: String {
         func f(_ x: Double) -> String { String(format: "%.3f", x) }
         return "load \(f(load)) s, text \(f(text)) s, reference \(f(reference)) s, preparation \(f(preparation)) s, "

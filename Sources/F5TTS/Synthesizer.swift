@@ -18,10 +18,15 @@ import Foundation
 ///
 /// One synthesis runs at a time: calls from several threads or tasks wait for each other.
 public final class Synthesizer: @unchecked Sendable {
+    /// The bundles the model was built from.
     public let files: ModelFiles
+    /// The token table text is mapped through.
     public let vocabulary: Vocabulary
+    /// The flow-matching DiT.
     public let model: DiT
+    /// The Vocos vocoder that turns mels into audio.
     public let vocoder: Vocoder
+    /// The Q4 execution path of every linear layer (dequant or direct).
     public let backend: any LinearBackend
     /// Turns text into tokens.
     public let frontEnd: any TextFrontEnd
@@ -67,6 +72,7 @@ public final class Synthesizer: @unchecked Sendable {
         loadSeconds = clock.elapsed
     }
 
+    /// Samples per second of every result (24000 for F5-TTS).
     public var sampleRate: Int { vocoder.architecture.sampleRate }
 
     // MARK: - Voices
