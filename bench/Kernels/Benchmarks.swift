@@ -64,8 +64,10 @@ struct KernelBenchmarks {
             { dequant.forward(x, rows: m, into: &y) },
             { direct.forward(x, rows: m, into: &y) },
         ]
-        let t = interleavedSamples(kernels, watch: [(1, 0), (2, 1)], sampling: sampling)
-        let cachedOverSgemm = RatioStats(ratios(t, 1, over: 0)), directOverDequant = RatioStats(ratios(t, 2, over: 1))
+        let (t, load) = measuringOthers { interleavedSamples(kernels, watch: [(1, 0), (2, 1)], sampling: sampling) }
+        var cachedOverSgemm = RatioStats(ratios(t, 1, over: 0)), directOverDequant = RatioStats(ratios(t, 2, over: 1))
+        cachedOverSgemm.otherCores = load
+        directOverDequant.otherCores = load
         return LinearResult(m: m, n: n, k: k, sgemm: flop / median(t[0]) / 1e9, dequantFirstCall: flop / firstCall / 1e9,
                             dequantCached: flop / median(t[1]) / 1e9, direct: flop / median(t[2]) / 1e9,
                             dequantCachedOverSgemm: cachedOverSgemm.median, directOverDequant: directOverDequant.median,
@@ -88,8 +90,9 @@ struct KernelBenchmarks {
             },
             { Attention.materialized(q: q, k: k, v: v, out: &out, n: n, heads: heads, headDim: headDim) },
         ]
-        let t = interleavedSamples(kernels, watch: [(0, 1)], sampling: sampling)
-        let speedup = RatioStats(ratios(t, 0, over: 1))
+        let (t, load) = measuringOthers { interleavedSamples(kernels, watch: [(0, 1)], sampling: sampling) }
+        var speedup = RatioStats(ratios(t, 0, over: 1))
+        speedup.otherCores = load
         let blocked = median(t[0]), plain = median(t[1])
         let flop = 4.0 * Double(n * n * headDim * heads)
         return AttentionResult(n: n, heads: heads, headDim: headDim, blockedGFLOPS: flop / blocked / 1e9,

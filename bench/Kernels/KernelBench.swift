@@ -19,9 +19,10 @@ struct KernelBench: ParsableCommand {
         abstract: "Kernel benchmark: sgemm on fp32 weights against the dequant and direct Q4 paths, blocked against materialised attention.",
         discussion: """
             The kernels of one benchmark are timed in interleaved rounds, and each ratio is the median of its \
-            per-round ratios, printed with its interquartile range. With --baseline, a ratio that fell by more \
-            than --max-regression is measured again and fails only when it fell every time; a ratio that \
-            scatters too widely to judge is reported as unstable and not gated.
+            per-round ratios, printed with its interquartile range; "others" is the cores' worth of CPU that \
+            other processes used meanwhile. With --baseline, a ratio that fell by more than --max-regression \
+            is measured again and fails only when it fell every time; a ratio too scattered to judge, or \
+            measured while other processes used the cores, is reported as unstable and not gated.
             """)
 
     @Flag(help: "The short profile (CI): M = 1 and 256 at N = K = 1024, attention N = 256, shorter sampling.")
@@ -40,7 +41,7 @@ struct KernelBench: ParsableCommand {
     @Option(help: ArgumentHelp("Query block of the blocked attention (default: its own).", valueName: "rows"))
     var attentionBlock: Int?
 
-    @Option(help: ArgumentHelp("A stored JSON report to check the ratios against (only on the same CPU model, OpenBLAS kernel and int8 kernels).",
+    @Option(help: ArgumentHelp("A stored JSON report to check the ratios against (only one measured on the same CPU model, OpenBLAS kernel and int8 kernels, by an equally optimised build).",
                                valueName: "path"))
     var baseline: String?
 
@@ -73,7 +74,7 @@ struct KernelBench: ParsableCommand {
         let shapes = quick ? [(1024, 1024)] : [(1024, 1024), (2048, 1024), (1024, 2048), (6144, 1024)]
         var linear: [LinearResult] = []
         if !rowsList.isEmpty {
-            print("\nGFLOP/s       M     N     K   sgemm  deq-1st  deq-cached  direct  |  cached/sgemm [IQR]    direct/deq [IQR]  rounds")
+            print("\nGFLOP/s       M     N     K   sgemm  deq-1st  deq-cached  direct  |" + pad("cached/sgemm [IQR]", 25) + pad("direct/deq [IQR]", 25) + "  rounds  others")
         }
         for m in rowsList {
             for (n, k) in shapes {
@@ -106,16 +107,18 @@ struct KernelBench: ParsableCommand {
     }
 
     static func row(_ r: LinearResult) -> String {
-        let ratios = [r.dequantCachedOverSgemmStats, r.directOverDequantStats].map { pad($0.map(describe) ?? "", 20) }
+        let ratios = [r.dequantCachedOverSgemmStats, r.directOverDequantStats].map { pad($0.map(describe) ?? "", 25) }
         return "linear  " + [pad("\(r.m)", 6), pad("\(r.n)", 5), pad("\(r.k)", 5), pad(format(r.sgemm), 7), pad(format(r.dequantFirstCall), 8),
                              pad(format(r.dequantCached), 11), pad(format(r.direct), 7)].joined(separator: " ")
             + "  |" + ratios.joined() + pad("\(r.dequantCachedOverSgemmStats?.rounds ?? 0)", 8)
+            + pad(r.dequantCachedOverSgemmStats?.otherCores.map { format($0, 2) } ?? "?", 8)
     }
 
     static func line(_ a: AttentionResult) -> String {
         "attention N=\(a.n) heads=\(a.heads)x\(a.headDim): blocked \(format(a.blockedMs, 2)) ms (\(format(a.blockedGFLOPS)) GFLOP/s), "
             + "sgemm-softmax-sgemm per head \(format(a.materializedMs, 2)) ms (\(format(a.materializedGFLOPS)) GFLOP/s), "
-            + "speedup \(a.speedupStats.map(describe) ?? format(a.speedup, 2) + "x") over \(a.speedupStats?.rounds ?? 0) rounds"
+            + "speedup \(a.speedupStats.map(describe) ?? ratio(a.speedup) + "x") over \(a.speedupStats?.rounds ?? 0) rounds, "
+            + "other processes \(a.speedupStats?.otherCores.map(cores) ?? "? cores")"
     }
 
     /// Why two reports' ratios cannot be compared (nil: they can). Ratios move with the CPU model, the
@@ -148,17 +151,29 @@ struct KernelBench: ParsableCommand {
 
         var unstable: [String] = []
         for e in entries {
-            let measured = e.rounds.map(describe).joined(separator: ", ")
-            let against = "against \(format(e.baseline, 2)) (bar \(format(gate.bar(e.baseline), 2)))"
+            let verdicts = e.measurements.map { gate.verdict($0, baseline: e.baseline) }
+            let measured = zip(e.measurements, verdicts).map { s, v in
+                describe(s) + (v == .busy ? " (other processes \(cores(s.otherCores ?? 0)))" : "")
+            }.joined(separator: ", ")
+            let against = "against \(ratio(e.baseline)) (bar \(ratio(gate.bar(e.baseline))))"
             switch e.outcome {
             case .pass:
-                let note = e.rounds.count > 1 ? ", after \(e.rounds.count - 1) measurement(s) under the bar: noise" : ""
-                let wide = e.rounds.last!.spread > tolerance ? " (spread wide)" : ""
-                print("  ok          \(e.ratio) \(describe(e.rounds.last!))\(wide) \(against)\(note)")
+                let note = e.measurements.count > 1 ? ", after \(e.measurements.count - 1) measurement(s) under the bar: noise" : ""
+                let wide = e.measurements.last!.uncertainty > gate.maxUncertainty ? " (imprecise)" : ""
+                print("  ok          \(e.ratio) \(describe(e.measurements.last!))\(wide) \(against)\(note)")
             case .regression:
-                print("REGRESSION \(e.ratio): \(measured) \(against), under the bar in all \(e.rounds.count) measurements")
+                print("REGRESSION \(e.ratio): \(measured) \(against), under the bar in all \(e.measurements.count) measurements")
             case .unstable:
-                let line = "UNSTABLE, NOT GATED: \(e.ratio): \(measured) \(against): the rounds scatter too widely to judge"
+                var why: [String] = []
+                if verdicts.contains(.unstable) {
+                    why.append("the rounds scatter too widely (median uncertain by \(percent(e.measurements.map(\.uncertainty).min()!)), "
+                               + "at most \(percent(gate.maxUncertainty)) may fail)")
+                }
+                if verdicts.contains(.busy) {
+                    why.append("other processes took over \(cores(gate.maxOtherCores)), which shifts ratios of "
+                               + "kernels that share out their work differently")
+                }
+                let line = "UNSTABLE, NOT GATED: \(e.ratio): \(measured) \(against): " + why.joined(separator: "; ")
                 print(line)
                 unstable.append(line)
             }
@@ -166,7 +181,7 @@ struct KernelBench: ParsableCommand {
         let regressions = entries.filter { $0.outcome == .regression }.count
         if !unstable.isEmpty {
             // Loud on stderr too: a ratio nobody checked must not pass quietly.
-            let warning = "WARNING: \(unstable.count) ratio(s) could not be checked on this machine now (too noisy):\n"
+            let warning = "WARNING: \(unstable.count) ratio(s) could not be checked on this machine now:\n"
                 + unstable.map { "  " + $0 + "\n" }.joined()
             FileHandle.standardError.write(Data(warning.utf8))
         }

@@ -6,9 +6,14 @@ struct RatioStats: Codable, Equatable {
     /// Quartiles: the middle half of the rounds lies between them.
     var q1: Double, q3: Double
     var min: Double, max: Double
-    /// Interquartile range over the median.
+    /// Interquartile range over the median: how widely single rounds scatter.
     var spread: Double
+    /// How far the median itself is likely off, relative: about `spread / sqrt(rounds)` (for normal
+    /// noise the median's standard error is 0.93 IQR / sqrt(n)).
+    var uncertainty: Double
     var rounds: Int
+    /// Cores' worth of CPU other processes used on average while these were measured (nil: unknown).
+    var otherCores: Double?
 
     init(_ ratios: [Double]) {
         precondition(!ratios.isEmpty, "no ratio measured")
@@ -20,6 +25,7 @@ struct RatioStats: Codable, Equatable {
         max = sorted[sorted.count - 1]
         spread = median > 0 ? (q3 - q1) / median : .infinity
         rounds = sorted.count
+        uncertainty = spread / Double(rounds).squareRoot()
     }
 }
 
@@ -31,20 +37,22 @@ func quantile(_ sorted: [Double], _ p: Double) -> Double {
 }
 
 /// One measurement of a gated ratio compared with its baseline.
-enum RoundVerdict: String, Codable {
+enum Verdict: String, Codable {
     /// The median is at or above the bar.
     case ok
-    /// The median is below the bar, and the spread cannot explain it.
+    /// The median is below the bar and precise enough to say so (see `RegressionGate.verdict`).
     case regressed
-    /// The median is below the bar, but the rounds scatter too widely to tell.
+    /// The median is below the bar, but too uncertain to tell.
     case unstable
+    /// The median is below the bar, but other processes were using the cores meanwhile.
+    case busy
 }
 
 enum GateOutcome: String, Codable {
     case pass
     /// Below the bar in every measurement.
     case regression
-    /// Never clearly above or below the bar: reported, not gated.
+    /// Never clearly above the bar, and not clearly under it every time: reported, not gated.
     case unstable
 }
 
@@ -55,24 +63,34 @@ struct RegressionGate {
     var tolerance: Double
     /// Measurements of a ratio at most: the first and up to two more.
     var maxMeasurements = 3
+    /// Above this many cores' worth of CPU taken by other processes, a measurement cannot fail: one
+    /// slowed thread of a static split holds up the whole kernel, so even a part of one core matters.
+    var maxOtherCores = 0.4
 
     func bar(_ baseline: Double) -> Double { baseline * (1 - tolerance) }
 
-    /// A median below the bar counts as a regression only when its interquartile range is narrower
-    /// than the tolerance itself (so noise of that size is unlikely to have moved the median past the
-    /// bar), or when even the upper quartile is below the bar.
-    func verdict(_ s: RatioStats, baseline: Double) -> RoundVerdict {
+    /// Largest uncertainty of a median that may fail the check: a quarter of the tolerance, so that
+    /// noise alone rarely carries a median from the baseline to under the bar.
+    var maxUncertainty: Double { tolerance / 4 }
+
+    /// A median under the bar counts as a regression only when it is precise enough, or when even the
+    /// upper quartile of the rounds is under the bar, and never while other processes used the cores:
+    /// interleaving cancels their noise but not the shift they cause, since two kernels that split
+    /// their work differently over the threads lose different shares to a neighbour (up to the thread
+    /// count: a 2-way static split waits for its slowed half, a dynamic one does not).
+    func verdict(_ s: RatioStats, baseline: Double) -> Verdict {
         if s.median >= bar(baseline) { return .ok }
-        if s.spread <= tolerance || s.q3 < bar(baseline) { return .regressed }
+        if let others = s.otherCores, others > maxOtherCores { return .busy }
+        if s.uncertainty <= maxUncertainty || s.q3 < bar(baseline) { return .regressed }
         return .unstable
     }
 
     /// Measure again while no measurement passed and some are left.
-    func wantsAnotherMeasurement(_ verdicts: [RoundVerdict]) -> Bool {
+    func wantsAnotherMeasurement(_ verdicts: [Verdict]) -> Bool {
         !verdicts.contains(.ok) && verdicts.count < maxMeasurements
     }
 
-    func outcome(_ verdicts: [RoundVerdict]) -> GateOutcome {
+    func outcome(_ verdicts: [Verdict]) -> GateOutcome {
         if verdicts.contains(.ok) { return .pass }
         if verdicts.count >= maxMeasurements && verdicts.allSatisfy({ $0 == .regressed }) { return .regression }
         return .unstable
@@ -110,31 +128,31 @@ struct GatedRatio {
 }
 
 enum Regression {
-    /// Judges every ratio on its first measurement (from `first`), measures again the ones that did not
-    /// pass (one run of a benchmark serves all its ratios) and returns each ratio's rounds and outcome.
+    /// Judges every ratio on its first measurement (found by `first`), measures again those that did not
+    /// pass (one run of a benchmark serves all its ratios) and returns each ratio's measurements and outcome.
     static func check(_ ratios: [GatedRatio], first: (Benchmark) -> BenchmarkResult, gate: RegressionGate,
                       measureAgain: (Benchmark) -> BenchmarkResult, log: (String) -> Void) -> [GateEntry] {
-        var rounds: [[RatioStats]] = ratios.map { ratio in ratio.stats(first(ratio.benchmark)).map { [$0] } ?? [] }
-        func verdicts(_ i: Int) -> [RoundVerdict] { rounds[i].map { gate.verdict($0, baseline: ratios[i].baseline) } }
+        var measured: [[RatioStats]] = ratios.map { ratio in ratio.stats(first(ratio.benchmark)).map { [$0] } ?? [] }
+        func verdicts(_ i: Int) -> [Verdict] { measured[i].map { gate.verdict($0, baseline: ratios[i].baseline) } }
         while true {
-            let pending = ratios.indices.filter { !rounds[$0].isEmpty && gate.wantsAnotherMeasurement(verdicts($0)) }
+            let pending = ratios.indices.filter { !measured[$0].isEmpty && gate.wantsAnotherMeasurement(verdicts($0)) }
             guard !pending.isEmpty else { break }
             var benchmarks: [Benchmark] = []
             for i in pending where !benchmarks.contains(ratios[i].benchmark) { benchmarks.append(ratios[i].benchmark) }
             for benchmark in benchmarks {
                 let waiting = pending.filter { ratios[$0].benchmark == benchmark }
-                let why = waiting.map { "\(ratios[$0].name) \(describe(rounds[$0].last!)) under the bar \(format(gate.bar(ratios[$0].baseline), 2))" }
-                log("measuring again (\(rounds[waiting[0]].count + 1) of \(gate.maxMeasurements)): " + why.joined(separator: "; "))
+                let why = waiting.map { "\(ratios[$0].name) \(describe(measured[$0].last!)) under the bar \(ratio(gate.bar(ratios[$0].baseline)))" }
+                log("measuring again (\(measured[waiting[0]].count + 1) of \(gate.maxMeasurements)): " + why.joined(separator: "; "))
                 let result = measureAgain(benchmark)
                 for i in waiting {
                     guard let s = ratios[i].stats(result) else { preconditionFailure("\(ratios[i].name) missing from its benchmark") }
-                    rounds[i].append(s)
+                    measured[i].append(s)
                 }
             }
         }
         return ratios.indices.compactMap { i in
-            rounds[i].isEmpty ? nil
-                : GateEntry(ratio: ratios[i].name, baseline: ratios[i].baseline, rounds: rounds[i], outcome: gate.outcome(verdicts(i)))
+            measured[i].isEmpty ? nil
+                : GateEntry(ratio: ratios[i].name, baseline: ratios[i].baseline, measurements: measured[i], outcome: gate.outcome(verdicts(i)))
         }
     }
 }

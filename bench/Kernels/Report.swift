@@ -26,11 +26,11 @@ struct AttentionResult: Codable {
     var speedupStats: RatioStats?
 }
 
-/// One gated ratio as the check saw it: every round measured and the outcome.
+/// One checked ratio as the check saw it: each measurement (the first and any repeats) and the outcome.
 struct GateEntry: Codable {
     var ratio: String
     var baseline: Double
-    var rounds: [RatioStats]
+    var measurements: [RatioStats]
     var outcome: GateOutcome
 }
 
@@ -47,9 +47,12 @@ struct BenchmarkReport: Codable {
 }
 
 func format(_ x: Double, _ digits: Int = 1) -> String { String(format: "%.\(digits)f", x) }
+func percent(_ x: Double) -> String { format(100 * x) + " %" }
+func cores(_ x: Double) -> String { format(x, 2) + " cores" }
 func pad(_ s: String, _ width: Int) -> String { String(repeating: " ", count: max(0, width - s.count)) + s }
 
-/// "0.99x [0.97-1.01]": the median and the interquartile range of the per-round ratios.
-func describe(_ s: RatioStats) -> String {
-    format(s.median, 2) + "x [" + format(s.q1, 2) + "-" + format(s.q3, 2) + "]"
-}
+/// Three significant digits, so that small ratios (debug builds) still read.
+func ratio(_ x: Double) -> String { x >= 100 ? format(x, 0) : String(format: "%#.3g", x) }
+
+/// "0.990x [0.970-1.01]": the median and the interquartile range of the per-round ratios.
+func describe(_ s: RatioStats) -> String { ratio(s.median) + "x [" + ratio(s.q1) + "-" + ratio(s.q3) + "]" }

@@ -2,21 +2,21 @@ import Dispatch
 
 /// How long to sample the kernels of one benchmark.
 struct Sampling {
-    /// Seconds of back-to-back calls in one sample: many scheduler time slices, so one preemption by a
-    /// neighbouring process moves a sample little.
+    /// Seconds of calls of each kernel in one round: many scheduler time slices, so one preemption by
+    /// a neighbouring process moves a round little.
     var sampleSeconds: Double
     var minRounds: Int
     var maxRounds: Int
     /// No new round after this long (a loaded machine), once `minRounds` are in.
     var maxSeconds: Double
-    /// Wanted precision of a median ratio, relative: the median of n ratios moves by about IQR / sqrt(n)
-    /// from one measurement to the next, so rounds are added until that is below this.
+    /// Wanted precision of a median ratio (`RatioStats.uncertainty`): rounds are added until every
+    /// watched ratio is that precise.
     var precision: Double
 
     static let quick = Sampling(sampleSeconds: 0.02, minRounds: 8, maxRounds: 60, maxSeconds: 4, precision: 0.02)
-    static let full = Sampling(sampleSeconds: 0.05, minRounds: 6, maxRounds: 40, maxSeconds: 15, precision: 0.02)
+    static let full = Sampling(sampleSeconds: 0.05, minRounds: 6, maxRounds: 40, maxSeconds: 8, precision: 0.02)
 
-    func isStable(_ s: RatioStats) -> Bool { s.spread / Double(s.rounds).squareRoot() <= precision }
+    func isStable(_ s: RatioStats) -> Bool { s.uncertainty <= precision }
 }
 
 func seconds() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
@@ -28,31 +28,38 @@ func timePerCall(_ calls: Int, _ body: () -> Void) -> Double {
     return (seconds() - start) / Double(calls)
 }
 
-/// Calls that make one sample last about `target` seconds, after a warm-up call (first touch of
-/// buffers, dequantized tiles). The fastest of three timed calls, so a preempted one does not count.
-func callsPerSample(_ body: () -> Void, target: Double) -> Int {
+/// Seconds of the fastest of three calls, after a warm-up call (first touch of buffers, dequantized
+/// tiles); the fastest, so that a preempted call does not count.
+func fastestCall(_ body: () -> Void) -> Double {
     body()
-    var fastest = Double.infinity
-    for _ in 0..<3 {
-        fastest = min(fastest, timePerCall(1, body))
-        if fastest >= target { break }
-    }
-    return max(1, Int((target / fastest).rounded()))
+    return (0..<3).map { _ in timePerCall(1, body) }.min()!
 }
 
-/// Seconds per call of each kernel, `[kernel][round]`. A round times every kernel once, in reverse
-/// order every other round (A B C, C B A, ...), so a slow spell of the machine falls on all of them
-/// alike and the kernels of one round compare fairly. Rounds are added until every ratio in
-/// `watch` (pairs of kernel indices, see `ratios(_:_:over:)`) is stable, or the limits are hit.
+/// Seconds per call of each kernel, `[kernel][round]`. Within a round the kernels take turns: each
+/// turn runs every kernel for about as long as one call of the slowest, in reverse order every other
+/// turn (A B C, C B A, ...), so a slow spell of the machine falls on all of them alike and the
+/// kernels of one round compare fairly. A round is `sampling.sampleSeconds` of each kernel. Rounds
+/// are added until every ratio in `watch` (pairs of kernel indices, see `ratios(_:_:over:)`) is
+/// stable, or the limits are hit.
 func interleavedSamples(_ kernels: [() -> Void], watch: [(Int, Int)], sampling: Sampling) -> [[Double]] {
-    let calls = kernels.map { callsPerSample($0, target: sampling.sampleSeconds) }
+    let once = kernels.map { max(fastestCall($0), 1e-7) }
+    let slowest = once.max()!
+    let repeats = once.map { max(1, Int((slowest / $0).rounded())) }
+    let turns = max(1, Int((sampling.sampleSeconds / slowest).rounded()))
+    let forward = Array(kernels.indices), backward = Array(forward.reversed())
     var samples = [[Double]](repeating: [], count: kernels.count)
     let start = seconds()
     for round in 0..<sampling.maxRounds {
-        let order = round % 2 == 0 ? Array(kernels.indices) : kernels.indices.reversed()
-        for i in order { samples[i].append(timePerCall(calls[i], kernels[i])) }
-        let rounds = round + 1
-        guard rounds >= sampling.minRounds else { continue }
+        var spent = [Double](repeating: 0, count: kernels.count)
+        for turn in 0..<turns {
+            for i in (round * turns + turn) % 2 == 0 ? forward : backward {
+                let t0 = seconds()
+                for _ in 0..<repeats[i] { kernels[i]() }
+                spent[i] += seconds() - t0
+            }
+        }
+        for i in kernels.indices { samples[i].append(spent[i] / Double(turns * repeats[i])) }
+        guard round + 1 >= sampling.minRounds else { continue }
         if seconds() - start >= sampling.maxSeconds { break }
         if watch.allSatisfy({ sampling.isStable(RatioStats(ratios(samples, $0.0, over: $0.1))) }) { break }
     }
