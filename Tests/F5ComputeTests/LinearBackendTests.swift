@@ -1,6 +1,7 @@
 import CKernels
 import F5Bundle
 import F5Compute
+import F5TestSupport
 import XCTest
 
 final class LinearBackendTests: XCTestCase {

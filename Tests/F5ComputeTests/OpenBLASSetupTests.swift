@@ -1,5 +1,6 @@
 @testable import F5Compute
 import Foundation
+import F5TestSupport
 import XCTest
 
 final class OpenBLASSetupTests: XCTestCase {

@@ -66,13 +66,6 @@ struct TestQ4 {
     }
 }
 
-/// max |a - b| / max |b|.
-func maxRelativeError(_ a: [Float], _ b: [Double]) -> Double {
-    let scale = b.map(abs).max() ?? 0
-    let error = zip(a, b).map { abs(Double($0) - $1) }.max() ?? 0
-    return scale > 0 ? error / scale : error
-}
-
 func apply(_ layer: any LinearLayer, _ x: [Float], rows: Int) -> [Float] {
     var y = [Float](repeating: .nan, count: rows * layer.outFeatures)
     x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { layer.forward(xp.baseAddress!, rows: rows, into: $0.baseAddress!) } }
