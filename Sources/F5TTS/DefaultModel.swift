@@ -20,7 +20,7 @@ public enum DefaultModel {
         let folder = Downloader.defaultDirectory
         let archive = (folder as NSString).appendingPathComponent("peyton_voice_q4.tar")
         if FileManager.default.fileExists(atPath: archive) { return archive }
-        return FileManager.default.fileExists(atPath: (folder as NSString).appendingPathComponent("manifest.json")) ? folder : nil
+        return FileManager.default.fileExists(atPath: folder) ? folder : nil
     }
 
     /// The folder of the synthetic model, written first when it is not there yet. Returns whether it was made now.

@@ -14,6 +14,8 @@ struct InferenceConfig {
     }
 
     var model: String?
+    /// An F5-TTS model name the file gave as `model` (F5's examples do): not a bundle, so not used.
+    var modelName: String?
     var vocabFile: String?
     var refAudio: String?
     var refText: String?
@@ -60,7 +62,8 @@ struct InferenceConfig {
             targetRMS: try fields.number("target_rms"), removeSilence: try fields.bool("remove_silence"))
         if let model, ModelOptions.f5ModelNames.contains((model as NSString).lastPathComponent),
            !FileManager.default.fileExists(atPath: model) {
-            self.model = (model as NSString).lastPathComponent  // a model name, reported as such by ModelOptions
+            modelName = (model as NSString).lastPathComponent
+            self.model = nil
         }
         if let voiceTables = table["voices"] {
             guard let voiceTables = voiceTables.table else { throw ValidationError("--config \(path): 'voices' must be a table of [voices.NAME] tables") }

@@ -55,6 +55,10 @@ struct SpeakCommand: ParsableCommand {
     func run() throws {
         f5Only.explain()
         let file = try config.map(InferenceConfig.init(path:)) ?? InferenceConfig()
+        if let name = file.modelName, model.model == nil {
+            Log.info("note: model = \"\(name)\" in \(config ?? "") names an F5-TTS checkpoint; f5tts runs the 4-bit bundle "
+                     + "(--model, or what `f5tts download` fetched)")
+        }
         let outputPath = output.path(configDir: file.outputDir, configFile: file.outputFile)
         let saveChunk = output.saveChunk || (file.saveChunk ?? false)
         if !dryRun {

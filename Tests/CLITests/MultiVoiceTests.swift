@@ -97,6 +97,19 @@ final class MultiVoiceTests: XCTestCase {
         XCTAssertTrue(names.contains("1_\"My poor dear friend, you live here no better than the ants! Come to my café in town.\".wav"), "\(names)")
     }
 
+    /// F5's story.toml names its checkpoint (`model = "F5TTS_v1_Base"`): without --model that means the
+    /// downloaded bundle, with a note, not an error.
+    func testAModelNameInTheConfigMeansTheDefaultBundle() throws {
+        let cache = try scratch()
+        // The tiny folder of bundles stands in for the downloaded release.
+        try FileManager.default.copyItem(atPath: Self.models, toPath: cache.appendingPathComponent("f5tts-4bit-distill").path)
+        let run = try f5ttsWithEnvironment(["speak", "-c", config("story.toml"), "--dry-run"], in: try scratch(),
+                                           environment: ["F5TTS_CACHE": cache.path])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertTrue(run.stderr.contains("F5TTS_v1_Base") && run.stderr.contains("4-bit bundle"), run.stderr)
+        XCTAssertTrue(run.stdout.contains("\"segments\""), run.stdout)
+    }
+
     func testEmptyTranscriptAsksForIt() throws {
         let work = try scratch()
         try "ref_audio = \"\(Self.folder.appendingPathComponent("main.flac").path)\"\nref_text = \"\"\ngen_text = \"Hello.\"\n"
