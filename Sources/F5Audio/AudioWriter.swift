@@ -1,19 +1,33 @@
 import CSndFile
 import Foundation
 
-/// Container of a written file.
+/// Container of a written file: what Debian's libsndfile 1.2 writes (it links LAME, libopus and libFLAC).
 public enum AudioFormat: String, CaseIterable, Sendable {
-    case wav, flac, raw
+    /// RIFF/WAVE.
+    case wav
+    case flac
+    /// Headerless little-endian samples (OpenAI's `pcm`: s16le).
+    case raw
+    /// MPEG-1 Layer III at a constant bit rate (a VBR stream without its tag is mis-timed by readers).
+    case mp3
+    /// Opus in Ogg (24 kHz is one of Opus's rates).
+    case opus
 
-    /// From a file name's extension (`.wav`, `.flac`, `.raw`/`.pcm`); nil when unknown.
+    /// From a file name's extension or a format name (`wav`, `flac`, `raw`/`pcm`, `mp3`, `opus`/`ogg`);
+    /// nil when unknown.
     public init?(pathExtension: String) {
         switch pathExtension.lowercased() {
         case "wav", "wave": self = .wav
         case "flac": self = .flac
         case "raw", "pcm": self = .raw
+        case "mp3": self = .mp3
+        case "opus", "ogg": self = .opus
         default: return nil
         }
     }
+
+    /// Whether samples are stored as integers or lossily: float32 samples need WAV or raw.
+    var storesFloat: Bool { self == .wav || self == .raw }
 }
 
 /// Sample encoding of a written file. PCM is clipped to [-1, 1]; float32 is written as is.
@@ -58,29 +72,99 @@ public enum AudioWriter {
         guard sampleRate > 0 else {
             throw AudioError.invalidArgument(name: "sample rate", expected: "a positive rate", found: "\(sampleRate)")
         }
-        if format == .flac && sampleFormat == .float32 {
-            throw AudioError.invalidArgument(name: "\(name): sample format", expected: "pcm16 for FLAC (FLAC stores integers)",
+        if !format.storesFloat && sampleFormat == .float32 {
+            throw AudioError.invalidArgument(name: "\(name): sample format", expected: "pcm16 for \(format.rawValue) (only wav and raw store float32)",
                                              found: "float32")
         }
-        let container: Int32
-        switch format {
-        case .wav: container = Int32(SF_FORMAT_WAV)
-        case .flac: container = Int32(SF_FORMAT_FLAC)
-        case .raw: container = Int32(SF_FORMAT_RAW) | Int32(bitPattern: UInt32(SF_ENDIAN_LITTLE))
+        if format == .opus && ![8000, 12000, 16000, 24000, 48000].contains(sampleRate) {
+            throw AudioError.invalidArgument(name: "\(name): sample rate", expected: "8, 12, 16, 24 or 48 kHz for Opus", found: "\(sampleRate) Hz")
         }
-        let encoding = sampleFormat == .pcm16 ? Int32(SF_FORMAT_PCM_16) : Int32(SF_FORMAT_FLOAT)
-        var info = SF_INFO(frames: 0, samplerate: Int32(sampleRate), channels: 1, format: container | encoding, sections: 0, seekable: 0)
+        let pcm = sampleFormat == .pcm16 ? Int32(SF_FORMAT_PCM_16) : Int32(SF_FORMAT_FLOAT)
+        let type: Int32
+        switch format {
+        case .wav: type = Int32(SF_FORMAT_WAV) | pcm
+        case .flac: type = Int32(SF_FORMAT_FLAC) | pcm
+        case .raw: type = Int32(SF_FORMAT_RAW) | Int32(bitPattern: UInt32(SF_ENDIAN_LITTLE)) | pcm
+        case .mp3: type = Int32(SF_FORMAT_MPEG) | Int32(SF_FORMAT_MPEG_LAYER_III)
+        case .opus: type = Int32(SF_FORMAT_OGG) | Int32(SF_FORMAT_OPUS)
+        }
+        var info = SF_INFO(frames: 0, samplerate: Int32(sampleRate), channels: 1, format: type, sections: 0, seekable: 0)
         let memory = MemoryFile()
         var io = MemoryFile.virtualIO
         guard let file = sf_open_virtual(&io, Int32(SFM_WRITE), &info, Unmanaged.passUnretained(memory).toOpaque()) else {
             throw AudioError.cannotWrite(file: name, reason: String(cString: sf_strerror(nil)))
         }
         if sampleFormat == .pcm16 { sf_command(file, Int32(SFC_SET_CLIPPING), nil, Int32(SF_TRUE)) }
+        if format == .mp3 {
+            var mode = Int32(SF_BITRATE_MODE_CONSTANT)
+            sf_command(file, Int32(SFC_SET_BITRATE_MODE), &mode, Int32(MemoryLayout<Int32>.size))
+            // libsndfile's default level gives 32 kbit/s at 24 kHz; 0.25 gives speech a clean 128 kbit/s.
+            var level = 0.25
+            sf_command(file, Int32(SFC_SET_COMPRESSION_LEVEL), &level, Int32(MemoryLayout<Double>.size))
+        }
         let written = samples.withUnsafeBufferPointer { sf_writef_float(file, $0.baseAddress, sf_count_t($0.count)) }
         let error = written == samples.count ? nil : String(cString: sf_strerror(file))
         sf_close(file)
         if let error { throw AudioError.cannotWrite(file: name, reason: error) }
         return Data(memory.bytes)
+    }
+}
+
+extension AudioWriter {
+    /// libsndfile's float -> little-endian PCM16 with clipping on, as soundfile opens files
+    /// (libsndfile 1.2.2 `src/pcm.c: f2les_clip_array`, soundfile 0.14's bundled library): scaled to
+    /// 2^31 in float, rounded to 32 bits, then the top 16 bits kept, so the result is floored, not
+    /// rounded, at 16 bits (libsndfile's unreleased development branch has since switched to rounding).
+    /// NaN fails both clip tests and converts (x86-64 `cvtss2si`) to INT32_MIN.
+    static func pcm16(_ x: Float) -> Int32 {
+        let scaled = x * 2_147_483_648
+        if Double(scaled) >= 2_147_483_647 { return 32767 }
+        if scaled <= -2_147_483_648 || scaled.isNaN { return -32768 }
+        return Int32(scaled.rounded(.toNearestOrEven)) >> 16
+    }
+}
+
+/// Audio written as it is produced, for pipes: a WAV header with the 0xFFFFFFFF sizes of a stream of
+/// unknown length (as OpenAI's streamed WAV has; libsndfile refuses to write WAV to a pipe), or headerless
+/// samples. The samples are converted exactly as `AudioWriter` converts them.
+public struct AudioStreamEncoder: Sendable {
+    public let format: AudioFormat
+    public let sampleFormat: SampleFormat
+    public let sampleRate: Int
+
+    /// Only `wav` and `raw` stream sample by sample.
+    public init(format: AudioFormat, sampleFormat: SampleFormat, sampleRate: Int) throws {
+        guard format == .wav || format == .raw else {
+            throw AudioError.invalidArgument(name: "stream format", expected: "wav or raw", found: format.rawValue)
+        }
+        self.format = format; self.sampleFormat = sampleFormat; self.sampleRate = sampleRate
+    }
+
+    /// What goes before the first samples: the 44-byte WAV header (nothing for raw).
+    public var header: Data {
+        guard format == .wav else { return Data() }
+        let width = sampleFormat == .pcm16 ? 2 : 4
+        var bytes = Data()
+        func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
+        func u16(_ v: UInt16) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
+        bytes.append(contentsOf: Array("RIFF".utf8)); u32(0xFFFF_FFFF); bytes.append(contentsOf: Array("WAVEfmt ".utf8))
+        u32(16); u16(sampleFormat == .pcm16 ? 1 : 3); u16(1); u32(UInt32(sampleRate)); u32(UInt32(sampleRate * width))
+        u16(UInt16(width)); u16(UInt16(8 * width))
+        bytes.append(contentsOf: Array("data".utf8)); u32(0xFFFF_FFFF)
+        return bytes
+    }
+
+    /// The samples as little-endian PCM16 (libsndfile's clipping conversion) or float32.
+    public func encode(_ samples: [Float]) -> Data {
+        var bytes = Data(capacity: samples.count * 4)
+        for x in samples {
+            if sampleFormat == .pcm16 {
+                withUnsafeBytes(of: Int16(AudioWriter.pcm16(x)).littleEndian) { bytes.append(contentsOf: $0) }
+            } else {
+                withUnsafeBytes(of: x.bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
+            }
+        }
+        return bytes
     }
 }
 

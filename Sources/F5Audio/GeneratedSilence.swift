@@ -16,7 +16,7 @@ public enum GeneratedAudio {
     /// waves below 11025 Hz come back resampled (audioop.ratecv, piece by piece) to 11025 Hz.
     public static func removingSilence(_ samples: [Float], sampleRate: Int) -> (samples: [Float], sampleRate: Int) {
         precondition(sampleRate > 0, "sample rate must be positive")
-        let file = AudioSegment(samples: samples.map(pcm16), channels: 1, frameRate: sampleRate, sampleWidth: 2)
+        let file = AudioSegment(samples: samples.map(AudioWriter.pcm16), channels: 1, frameRate: sampleRate, sampleWidth: 2)
         let pieces = Silence.splitOnSilence(file, minLength: minSilence, threshold: silenceThreshold,
                                             keepSilence: keepSilence, seekStep: seekStep)
         // `wave += piece` from the empty segment: every piece is synced to the same target on its own
@@ -31,17 +31,5 @@ public enum GeneratedAudio {
             out.append(contentsOf: synced.samples)
         }
         return (out.map { Float($0) / 32768 }, rate)
-    }
-
-    /// libsndfile's float -> little-endian PCM16 with clipping on, as soundfile opens files
-    /// (libsndfile 1.2.2 `src/pcm.c: f2les_clip_array`, soundfile 0.14's bundled library): scaled to
-    /// 2^31 in float, rounded to 32 bits, then the top 16 bits kept, so the result is floored, not
-    /// rounded, at 16 bits (libsndfile's unreleased development branch has since switched to rounding).
-    /// NaN fails both clip tests and converts (x86-64 `cvtss2si`) to INT32_MIN.
-    static func pcm16(_ x: Float) -> Int32 {
-        let scaled = x * 2_147_483_648
-        if Double(scaled) >= 2_147_483_647 { return 32767 }
-        if scaled <= -2_147_483_648 || scaled.isNaN { return -32768 }
-        return Int32(scaled.rounded(.toNearestOrEven)) >> 16
     }
 }

@@ -121,47 +121,24 @@ public final class Synthesizer: @unchecked Sendable {
     }
 
     /// Speaks `text` in `voice`: the whole audio, its mel, the plan and every timing.
-    /// `noise` ([frames, melDim]) replaces the generated noise of a single-chunk text.
+    /// `noise` ([frames, melDim]) replaces the generated noise of a single-chunk text. `onAudio`, when
+    /// given, gets the audio piece by piece as each text chunk is sampled and vocoded (all but the part the
+    /// next chunk's cross-fade overlaps; the pieces concatenate to `audio`); with `removeSilence` it gets one
+    /// piece at the end, since silence removal needs the whole.
     public func generate(text: String, voice: Voice, options: SynthesisOptions = SynthesisOptions(), noise: [Float]? = nil,
-                         progress: ((Progress) -> Void)? = nil) throws -> SynthesisResult {
-        var clock = Stopwatch()
-        let plan = try self.plan(text: text, voice: voice, options: options)
-        let planSeconds = clock.lap()
-        var audio: [Float] = []
-        let output = try run(plan: plan, voice: voice, options: options, noise: noise, progress: progress) { piece, _ in
-            audio += piece
-        }
-        if options.removeSilence { audio = GeneratedAudio.removingSilence(audio, sampleRate: sampleRate).samples }
-        var timings = output.timings
-        timings.text += planSeconds
-        timings.total = timings.load + timings.reference + planSeconds + clock.elapsed
-        timings.audioSeconds = Double(audio.count) / Double(sampleRate)
-        return SynthesisResult(audio: audio, sampleRate: sampleRate, mel: output.mel, melFrames: output.melFrames, plan: plan,
-                               timings: timings)
+                         progress: ((Progress) -> Void)? = nil, onAudio: ((AudioChunk) -> Void)? = nil) throws -> SynthesisResult {
+        try generate(text: text, voice: voice, options: options, noise: noise, progress: progress, shouldStop: nil, onAudio: onAudio)
     }
 
-    /// `generate` as a stream: each text chunk's audio is handed out as soon as it is sampled and vocoded
-    /// (all but the part the next chunk's cross-fade overlaps). Cancelling the consuming task stops the
-    /// synthesis within one sampling step. With `removeSilence` the audio comes as one piece at the end,
-    /// since silence removal needs the whole of it.
-    public func stream(text: String, voice: Voice, options: SynthesisOptions = SynthesisOptions()) -> AsyncThrowingStream<AudioChunk, Error> {
+    /// `generate` as a stream of its pieces. Cancelling the consuming task stops the synthesis within one
+    /// sampling step (the stream then ends with `CancellationError`).
+    public func stream(text: String, voice: Voice, options: SynthesisOptions = SynthesisOptions(),
+                       noise: [Float]? = nil) -> AsyncThrowingStream<AudioChunk, Error> {
         AsyncThrowingStream { continuation in
             let task = Task.detached { [self] in
                 do {
-                    let plan = try self.plan(text: text, voice: voice, options: options)
-                    let last = plan.chunks.count - 1
-                    var held: [Float] = []
-                    _ = try run(plan: plan, voice: voice, options: options, noise: nil, progress: nil,
-                                shouldStop: { Task.isCancelled }) { piece, chunk in
-                        if options.removeSilence {
-                            held += piece
-                            guard chunk == last else { return }
-                            let audio = GeneratedAudio.removingSilence(held, sampleRate: self.sampleRate).samples
-                            continuation.yield(AudioChunk(samples: audio, sampleRate: self.sampleRate, textChunk: chunk, isLast: true))
-                        } else {
-                            continuation.yield(AudioChunk(samples: piece, sampleRate: self.sampleRate, textChunk: chunk, isLast: chunk == last))
-                        }
-                    }
+                    _ = try generate(text: text, voice: voice, options: options, noise: noise, progress: nil,
+                                     shouldStop: { Task.isCancelled }) { continuation.yield($0) }
                     continuation.finish()
                 } catch {
                     continuation.finish(throwing: error)
@@ -169,6 +146,31 @@ public final class Synthesizer: @unchecked Sendable {
             }
             continuation.onTermination = { _ in task.cancel() }
         }
+    }
+
+    private func generate(text: String, voice: Voice, options: SynthesisOptions, noise: [Float]?, progress: ((Progress) -> Void)?,
+                          shouldStop: (() -> Bool)?, onAudio: ((AudioChunk) -> Void)?) throws -> SynthesisResult {
+        var clock = Stopwatch()
+        let plan = try self.plan(text: text, voice: voice, options: options)
+        let planSeconds = clock.lap()
+        let last = plan.chunks.count - 1
+        var audio: [Float] = []
+        let output = try run(plan: plan, voice: voice, options: options, noise: noise, progress: progress, shouldStop: shouldStop) { piece, chunk in
+            audio += piece
+            if !options.removeSilence {
+                onAudio?(AudioChunk(samples: piece, sampleRate: sampleRate, textChunk: chunk, isLast: chunk == last))
+            }
+        }
+        if options.removeSilence {
+            audio = GeneratedAudio.removingSilence(audio, sampleRate: sampleRate).samples
+            onAudio?(AudioChunk(samples: audio, sampleRate: sampleRate, textChunk: last, isLast: true))
+        }
+        var timings = output.timings
+        timings.text += planSeconds
+        timings.total = timings.load + timings.reference + planSeconds + clock.elapsed
+        timings.audioSeconds = Double(audio.count) / Double(sampleRate)
+        return SynthesisResult(audio: audio, sampleRate: sampleRate, mel: output.mel, melFrames: output.melFrames, plan: plan,
+                               timings: timings)
     }
 
     /// Samples and vocodes every chunk of `plan` in order, handing each chunk's final samples to `emit`

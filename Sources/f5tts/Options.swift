@@ -145,7 +145,7 @@ struct OutputOptions: ParsableArguments {
             help: "File name of the output inside --output-dir (default out.wav).")
     var outputFile: String?
 
-    @Option(help: "wav, flac or raw (default: from the output's extension; wav for standard output).")
+    @Option(help: "wav, flac, mp3, opus or pcm (raw s16le). Default: from the output's extension; wav for standard output, which streams wav and pcm as the audio is made.")
     var format: AudioFormat?
 
     @Option(name: .customLong("sample-format"), help: "pcm16 or float32.")
@@ -159,6 +159,10 @@ struct OutputOptions: ParsableArguments {
     var saveChunk = false
 
     func validate() throws {
+        if format == nil, let output, output != "-", AudioFormat(pathExtension: (output as NSString).pathExtension) == nil,
+           ["aac", "m4a"].contains((output as NSString).pathExtension.lowercased()) {
+            throw ValidationError("--output \(output): AAC is not supported (libsndfile has no AAC encoder); use mp3, opus, flac or wav")
+        }
         if output != nil && (outputDir != nil || outputFile != nil) {
             throw ValidationError("give either --output or --output-dir/--output-file, not both")
         }
@@ -194,5 +198,9 @@ extension BackendKind: ExpressibleByArgument {}
 extension F5Convention: ExpressibleByArgument {}
 extension ODEMethod: ExpressibleByArgument {}
 extension NoiseGenerator.Kind: ExpressibleByArgument {}
-extension AudioFormat: ExpressibleByArgument {}
+extension AudioFormat: ExpressibleByArgument {
+    /// Format names as OpenAI and file extensions spell them (`pcm` is raw, `ogg` is Opus).
+    public init?(argument: String) { self.init(pathExtension: argument) }
+    public static var allValueStrings: [String] { ["wav", "flac", "mp3", "opus", "pcm", "raw"] }
+}
 extension SampleFormat: ExpressibleByArgument {}

@@ -94,16 +94,28 @@ struct SpeakCommand: ParsableCommand {
         }
         if noise != nil && script.segments.count > 1 { throw ValidationError("--noise needs a single voice segment") }
         let initialNoise = try noise.map { try NumpyFile.read(path: $0).values }
+        // Standard output gets each piece as it is ready (WAV with open-ended sizes, or raw), so that
+        // `f5tts speak ... --output - | aplay` starts playing after the first chunk.
+        let stream = outputPath == "-" && script.segments.count == 1 && output.saveMel == nil && !saveChunk
+            ? try? AudioStreamEncoder(format: output.format ?? .wav, sampleFormat: output.sampleFormat, sampleRate: synthesizer.sampleRate)
+            : nil
+        var started = false
+        func send(_ chunk: AudioChunk) {
+            guard let stream else { return }
+            if !started { FileHandle.standardOutput.write(stream.header) }
+            started = true
+            FileHandle.standardOutput.write(stream.encode(chunk.samples))
+        }
         var results: [SynthesisResult] = []
         for segment in script.segments {
             let bar = ProgressBar(enabled: !quiet && isatty(STDERR_FILENO) != 0)
             results.append(try synthesizer.generate(text: segment.text, voice: try voice(segment.voice), options: segmentOptions(segment),
-                                                    noise: initialNoise) { bar.update($0) })
+                                                    noise: initialNoise, progress: { bar.update($0) }, onAudio: send))
             bar.finish()
         }
         var audio = results.flatMap(\.audio)
         if options.removeSilence && results.count > 1 { audio = GeneratedAudio.removingSilence(audio, sampleRate: synthesizer.sampleRate).samples }
-        try output.write(audio, sampleRate: synthesizer.sampleRate, to: outputPath)
+        if stream == nil { try output.write(audio, sampleRate: synthesizer.sampleRate, to: outputPath) }
         if saveChunk { try writeSegments(results, script: script, output: outputPath) }
         if let saveMel = output.saveMel {
             let melDim = synthesizer.model.architecture.melDim

@@ -176,12 +176,12 @@ final class SpeakTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: out.path))
     }
 
-    func testStandardOutputGetsAValidWAV() throws {
+    /// Standard output streams: a WAV whose sizes say "open-ended" (as OpenAI's streamed WAV), then the
+    /// samples chunk by chunk, equal to the file the same synthesis writes.
+    func testStandardOutputStreamsTheSameWAV() throws {
         let f = try fixture()
-        let single = f.testCase("single")
-        let run = try f5tts(arguments: common(f) + [
-            "--text", single["text"] as! String, "--noise", f.path((single["files"] as! [String: String])["noise"]!),
-            "--backend", "dequant", "--output", "-"])
+        let arguments = common(f) + ["--text", f.testCase("multi")["text"] as! String, "--steps", "2", "--seed", "9", "--backend", "dequant"]
+        let run = try f5tts(arguments: arguments + ["--output", "-"])
         XCTAssertEqual(run.status, 0, run.stderr)
         let stdout = run.stdoutData
         let wave = try WAVFile(data: stdout)
@@ -189,9 +189,16 @@ final class SpeakTests: XCTestCase {
         XCTAssertEqual(wave.bitsPerSample, 16)
         XCTAssertEqual(wave.channels, 1)
         XCTAssertEqual(wave.sampleRate, 24000)
-        XCTAssertEqual(wave.samples.count, single["samples"] as! Int)
-        XCTAssertEqual(wave.riffSize, stdout.count - 8, "RIFF size field")
-        XCTAssertEqual(wave.dataSize, wave.samples.count * 2, "data chunk size field")
+        XCTAssertEqual(wave.riffSize, 0xFFFF_FFFF, "RIFF size of a stream")
+        XCTAssertEqual(stdout.count, 44 + 2 * wave.samples.count, "a 44-byte header, then the samples")
+        let file = try scratch().appendingPathComponent("file.wav")
+        XCTAssertEqual(try f5tts(arguments: arguments + ["--output", file.path]).status, 0)
+        XCTAssertEqual(wave.samples, try WAVFile(contentsOf: file).samples, "streamed and written audio are the same samples")
+        XCTAssertEqual(f.testCase("multi")["chunks"].map { ($0 as! [Any]).count }, 2, "two chunks: the stream had two pieces")
+        // Raw PCM: the same samples without a header.
+        let raw = try f5tts(arguments: arguments + ["--output", "-", "--format", "pcm"])
+        XCTAssertEqual(raw.status, 0, raw.stderr)
+        XCTAssertEqual(raw.stdoutData, stdout.dropFirst(44))
     }
 
     /// The app archive read in place, with the defaults (no sampling flags): the same plan as the folder.

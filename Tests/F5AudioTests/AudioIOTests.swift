@@ -78,3 +78,51 @@ final class AudioIOTests: XCTestCase {
         XCTAssertThrowsError(try NumpyFile.read(path: short)) { XCTAssertTrue("\($0)".contains("24 data bytes"), "\($0)") }
     }
 }
+
+/// mp3 and Opus through Debian's libsndfile, and the stream encoder against libsndfile's own WAV.
+final class CompressedAndStreamedAudioTests: XCTestCase {
+    /// 1 s of a 440 Hz tone at half scale.
+    let tone: [Float] = (0..<24000).map { 0.5 * sin(2 * .pi * 440 * Float($0) / 24000) }
+
+    func rms(_ x: ArraySlice<Float>) -> Double { (x.reduce(0.0) { $0 + Double($1) * Double($1) } / Double(x.count)).squareRoot() }
+
+    func testMP3AndOpusDecodeBackToTheTone() throws {
+        let dir = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for (format, magic) in [(AudioFormat.mp3, [UInt8]([0xFF])), (.opus, Array("OggS".utf8))] {
+            let path = dir.appendingPathComponent("tone.\(format.rawValue)").path
+            try AudioWriter.write(samples: tone, sampleRate: 24000, to: path)
+            let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+            XCTAssertEqual(Array(bytes.prefix(magic.count)), magic, "\(format) container")
+            let back = try AudioFile.read(path: path)
+            XCTAssertEqual(back.sampleRate, 24000, "\(format)")
+            // Encoder delay and padding add a few frames, never remove the tone.
+            XCTAssertGreaterThanOrEqual(back.frames, 24000 - 1152, "\(format)")
+            XCTAssertLessThanOrEqual(back.frames, 24000 + 4 * 1152, "\(format)")
+            let samples = back.floatSamples
+            let middle = samples[4800..<19200]
+            XCTAssertEqual(rms(middle), 0.5 / 2.0.squareRoot(), accuracy: 0.02, "\(format) keeps the level")
+        }
+        XCTAssertThrowsError(try AudioWriter.encode(samples: tone, sampleRate: 22050, format: .opus, sampleFormat: .pcm16)) {
+            XCTAssertTrue("\($0)".contains("Opus"), "\($0)")
+        }
+        XCTAssertThrowsError(try AudioWriter.encode(samples: tone, sampleRate: 24000, format: .mp3, sampleFormat: .float32))
+    }
+
+    func testStreamEncoderWritesLibsndfilesSamples() throws {
+        let edges: [Float] = [0, 1, -1, 2, -2, 0.5, -0.5, 1e-10, -1e-10, 0.75 / 32768, -0.25 / 32768] + tone.prefix(100)
+        for sampleFormat in [SampleFormat.pcm16, .float32] {
+            let file = try AudioWriter.encode(samples: edges, sampleRate: 24000, format: .wav, sampleFormat: sampleFormat)
+            let stream = try AudioStreamEncoder(format: .wav, sampleFormat: sampleFormat, sampleRate: 24000)
+            let streamed = stream.header + stream.encode(Array(edges.prefix(5))) + stream.encode(Array(edges.dropFirst(5)))
+            let width = sampleFormat == .pcm16 ? 2 : 4
+            XCTAssertEqual(streamed.count, 44 + width * edges.count)
+            XCTAssertEqual(Array(streamed.suffix(width * edges.count)), Array(file.suffix(width * edges.count)), "\(sampleFormat) payload")
+            // The fmt chunk says what libsndfile's does (format tag, rate, byte rate, block align, bits).
+            let fmt = try XCTUnwrap(file.range(of: Data("fmt ".utf8)))
+            XCTAssertEqual(Array(streamed[20..<36]), Array(file[(fmt.lowerBound + 8)..<(fmt.lowerBound + 24)]), "\(sampleFormat) fmt")
+            XCTAssertEqual(Array(streamed[4..<8]), [0xFF, 0xFF, 0xFF, 0xFF])
+        }
+        XCTAssertThrowsError(try AudioStreamEncoder(format: .mp3, sampleFormat: .pcm16, sampleRate: 24000))
+    }
+}

@@ -87,7 +87,7 @@ final class GeneratedSilenceTests: XCTestCase {
     func testNonsilentRanges() throws {
         for c in Self.cases {
             let wave = try Self.input(c)
-            let file = AudioSegment(samples: wave.map(GeneratedAudio.pcm16), channels: 1, frameRate: c.rate, sampleWidth: 2)
+            let file = AudioSegment(samples: wave.map(AudioWriter.pcm16), channels: 1, frameRate: c.rate, sampleWidth: 2)
             let ranges = Silence.detectNonsilent(file, minLength: 1000, threshold: -50, seekStep: 10)
             XCTAssertEqual(ranges.map { [$0.0, $0.1] }, c.nonsilent, c.name)
         }
@@ -99,16 +99,16 @@ final class GeneratedSilenceTests: XCTestCase {
         let c = try XCTUnwrap(Self.cases.first { $0.name == "short_24k" })
         let wave = try Self.input(c)
         let expected = try Self.output(c)
-        let ours = wave.map(GeneratedAudio.pcm16)
+        let ours = wave.map(AudioWriter.pcm16)
         XCTAssertTrue(ours == Array(expected.prefix(wave.count)), Self.firstMismatch(ours, Array(expected.prefix(wave.count))))
         XCTAssertEqual(Array(expected.dropFirst(wave.count)), [Int32](repeating: 0, count: 12))
         // Floored at 16 bits after rounding at 32: (k + 0.75) / 32768 -> k, -1e-10 -> 0 (rounds to 0 at 2^-31).
-        XCTAssertEqual(GeneratedAudio.pcm16(0.75 / 32768), 0)
-        XCTAssertEqual(GeneratedAudio.pcm16(-0.25 / 32768), -1)
-        XCTAssertEqual(GeneratedAudio.pcm16(-1e-10), 0)
-        XCTAssertEqual(GeneratedAudio.pcm16(1), 32767)
-        XCTAssertEqual(GeneratedAudio.pcm16(-1), -32768)
-        XCTAssertEqual(GeneratedAudio.pcm16(.nan), -32768)
+        XCTAssertEqual(AudioWriter.pcm16(0.75 / 32768), 0)
+        XCTAssertEqual(AudioWriter.pcm16(-0.25 / 32768), -1)
+        XCTAssertEqual(AudioWriter.pcm16(-1e-10), 0)
+        XCTAssertEqual(AudioWriter.pcm16(1), 32767)
+        XCTAssertEqual(AudioWriter.pcm16(-1), -32768)
+        XCTAssertEqual(AudioWriter.pcm16(.nan), -32768)
     }
 
     /// Writing the result as PCM16 WAV with AudioWriter gives back F5's file samples and rate.

@@ -34,7 +34,8 @@ public enum NPY {
     }
 }
 
-/// A minimal RIFF/WAVE reader: PCM16 or IEEE float32, any chunk order.
+/// A minimal RIFF/WAVE reader: PCM16 or IEEE float32, any chunk order; a streamed file's open-ended
+/// sizes (0xFFFFFFFF) mean "up to the end".
 public struct WAVFile {
     public var format = 0, channels = 0, sampleRate = 0, bitsPerSample = 0, riffSize = 0, dataSize = 0
     public var samples: [Float] = []
@@ -48,7 +49,8 @@ public struct WAVFile {
         riffSize = u32(4)
         var offset = 12, sawFormat = false
         while offset + 8 <= bytes.count {
-            let id = tag(offset), size = u32(offset + 4), body = offset + 8
+            let id = tag(offset), body = offset + 8
+            let size = u32(offset + 4) == 0xFFFF_FFFF ? bytes.count - body : u32(offset + 4)
             guard body + size <= bytes.count else { throw FixtureFormatError(description: "chunk \(id) runs past the end") }
             if id == "fmt " {
                 format = u16(body); channels = u16(body + 2); sampleRate = u32(body + 4); bitsPerSample = u16(body + 14)
