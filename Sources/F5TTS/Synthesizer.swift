@@ -35,6 +35,8 @@ public final class Synthesizer: @unchecked Sendable {
     private let melSpec: MelSpec
     /// Serialises syntheses: the DiT's workspace and the thread pools are shared.
     private let lock = NSLock()
+    /// Where streams run, first come first served.
+    private let streamQueue = DispatchQueue(label: "f5tts.synthesis")
 
     /// Progress of a running synthesis: chunk (0-based) of chunks, step (1-based) of steps.
     public struct Progress: Sendable {
@@ -130,21 +132,24 @@ public final class Synthesizer: @unchecked Sendable {
         try generate(text: text, voice: voice, options: options, noise: noise, progress: progress, shouldStop: nil, onAudio: onAudio)
     }
 
-    /// `generate` as a stream of its pieces. Cancelling the consuming task stops the synthesis within one
-    /// sampling step (the stream then ends with `CancellationError`).
+    /// `generate` as a stream of its pieces. Cancelling the consuming task, or dropping the stream, stops
+    /// the synthesis within one sampling step (the stream then ends with `CancellationError`). Streams run
+    /// one after another, in the order they were made, on a thread of their own: the synthesis keeps every
+    /// core busy and must not hold Swift concurrency's few threads.
     public func stream(text: String, voice: Voice, options: SynthesisOptions = SynthesisOptions(),
                        noise: [Float]? = nil) -> AsyncThrowingStream<AudioChunk, Error> {
         AsyncThrowingStream { continuation in
-            let task = Task.detached { [self] in
+            let stop = StopFlag()
+            continuation.onTermination = { _ in stop.raise() }
+            streamQueue.async { [self] in
                 do {
                     _ = try generate(text: text, voice: voice, options: options, noise: noise, progress: nil,
-                                     shouldStop: { Task.isCancelled }) { continuation.yield($0) }
+                                     shouldStop: { stop.isRaised }) { continuation.yield($0) }
                     continuation.finish()
                 } catch {
                     continuation.finish(throwing: error)
                 }
             }
-            continuation.onTermination = { _ in task.cancel() }
         }
     }
 
@@ -282,4 +287,12 @@ extension SynthesisTimings {
         stepSeconds += sampler.stepSeconds
         sampling += sampler.total - sampler.textEmbedding
     }
+}
+
+/// A flag one thread raises and another polls (a stream's consumer going away).
+private final class StopFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var raised = false
+    func raise() { lock.lock(); raised = true; lock.unlock() }
+    var isRaised: Bool { lock.lock(); defer { lock.unlock() }; return raised }
 }
