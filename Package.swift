@@ -15,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         // C libraries from the system, one folder each under Modulemaps/.
@@ -34,11 +35,13 @@ let package = Package(
         .target(name: "F5Audio", dependencies: ["CSndFile", "F5Compute", "F5Bundle"]),
         .target(name: "F5Model", dependencies: ["F5Compute", "F5Bundle"]),
         .target(name: "F5TTS", dependencies: ["F5Bundle", "F5Compute", "F5Audio", "F5Text", "F5Model"]),
+        // The OpenAI-compatible speech server (HTTP only; synthesis through F5TTS).
+        .target(name: "F5Server", dependencies: ["F5TTS", .product(name: "Hummingbird", package: "hummingbird")]),
         // End-to-end measurement and its reports, kept out of the public F5TTS API.
         .target(name: "F5Bench", dependencies: ["F5TTS"]),
         .executableTarget(
             name: "f5tts",
-            dependencies: ["F5TTS", "F5Bench", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            dependencies: ["F5TTS", "F5Bench", "F5Server", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                            .product(name: "TOMLKit", package: "TOMLKit")]),
         .executableTarget(
             name: "f5tts-bench-kernels",

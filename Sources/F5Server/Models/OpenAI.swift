@@ -1,0 +1,86 @@
+import Foundation
+import Hummingbird
+
+/// `POST /v1/audio/speech`'s body: OpenAI's fields, plus the F5-TTS settings clients can inject.
+struct SpeechRequest: Decodable, Sendable {
+    var model: String?
+    var input: String
+    var voice: VoiceReference
+    var responseFormat: String?
+    var speed: Double?
+    var streamFormat: String?
+    /// Accepted and ignored (OpenAI's steering prompt).
+    var instructions: String?
+    var refText: String?
+    var nfeStep: Int?
+    var cfgStrength: Double?
+    var swaySamplingCoef: Double?
+    var crossFadeDuration: Double?
+    var seed: UInt64?
+    var removeSilence: Bool?
+
+    enum CodingKeys: String, CodingKey {
+        case model, input, voice, responseFormat = "response_format", speed, streamFormat = "stream_format", instructions
+        case refText = "ref_text", nfeStep = "nfe_step", cfgStrength = "cfg_strength", swaySamplingCoef = "sway_sampling_coef"
+        case crossFadeDuration = "cross_fade_duration", seed, removeSilence = "remove_silence"
+    }
+}
+
+/// A voice as clients name it: `"alloy"` or `{"id": "alloy"}`.
+struct VoiceReference: Decodable, Sendable {
+    var id: String
+
+    init(from decoder: Decoder) throws {
+        if let name = try? decoder.singleValueContainer().decode(String.self) {
+            id = name
+        } else {
+            struct Object: Decodable { var id: String }
+            id = try Object(from: decoder).id
+        }
+    }
+}
+
+/// An error in OpenAI's shape, `{"error": {"message", "type", "param", "code"}}` with explicit nulls.
+struct OpenAIError: HTTPResponseError {
+    var status: HTTPResponse.Status
+    var message: String
+    var type = "invalid_request_error"
+    var param: String?
+    var code: String?
+    /// Extra headers (`Retry-After` on 429).
+    var headers: HTTPFields = [:]
+
+    static func badField(_ param: String, _ message: String) -> OpenAIError {
+        OpenAIError(status: .badRequest, message: message, param: param)
+    }
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        var fields = headers
+        fields[.contentType] = "application/json"
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(data: try body())))
+    }
+
+    func body() throws -> Data {
+        struct Payload: Encodable {
+            let error: OpenAIError
+            struct Keys: CodingKey {
+                var stringValue: String
+                init(stringValue: String) { self.stringValue = stringValue }
+                var intValue: Int? { nil }
+                init?(intValue: Int) { nil }
+            }
+            func encode(to encoder: Encoder) throws {
+                var outer = encoder.container(keyedBy: Keys.self)
+                var inner = outer.nestedContainer(keyedBy: Keys.self, forKey: Keys(stringValue: "error"))
+                try inner.encode(error.message, forKey: Keys(stringValue: "message"))
+                try inner.encode(error.type, forKey: Keys(stringValue: "type"))
+                // OpenAI sends these as null, never absent.
+                if let param = error.param { try inner.encode(param, forKey: Keys(stringValue: "param")) } else { try inner.encodeNil(forKey: Keys(stringValue: "param")) }
+                if let code = error.code { try inner.encode(code, forKey: Keys(stringValue: "code")) } else { try inner.encodeNil(forKey: Keys(stringValue: "code")) }
+            }
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return try encoder.encode(Payload(error: self))
+    }
+}

@@ -1,0 +1,38 @@
+import ArgumentParser
+import F5Server
+import F5TTS
+import Foundation
+import Hummingbird
+
+/// `f5tts serve`: OpenAI's speech API on this machine.
+struct ServeCommand: AsyncParsableCommand, ServerArguments {
+    static let configuration = CommandConfiguration(
+        commandName: "serve", abstract: "Serve OpenAI's speech API (POST /v1/audio/speech) on this machine.")
+
+    @OptionGroup var model: ModelOptions
+    @Option(help: "Address to listen on.") var host = "127.0.0.1"
+    @Option(help: "Port (0: a free one, printed when ready).") var port = 8000
+    @Option(name: .customLong("voices-dir"), help: "Folder of stored voices (NAME.wav + NAME.txt).") var voicesDir: String?
+    @Option(name: .customLong("api-key"), help: "Require Authorization: Bearer KEY on POST and DELETE (default: $F5TTS_API_KEY).")
+    var apiKeyOption: String?
+    @Option(name: .customLong("max-queue"), help: "Requests that may wait behind the running one (then 429).") var maxQueue = 8
+    @OptionGroup var compute: ComputeOptions
+
+    var voicesDirectory: String { voicesDir ?? defaultVoicesDirectory() }
+    var apiKey: String? { apiKeyOption ?? ProcessInfo.processInfo.environment["F5TTS_API_KEY"].flatMap { $0.isEmpty ? nil : $0 } }
+
+    func validate() throws {
+        if !(0...65535).contains(port) { throw ValidationError("--port must be 0 to 65535, got \(port)") }
+        if maxQueue < 0 { throw ValidationError("--max-queue must not be negative, got \(maxQueue)") }
+    }
+
+    func run() async throws {
+        let synthesizer = try model.load(backend: compute)
+        let host = self.host
+        let app = buildApplication(self, synthesizer: synthesizer) { port in
+            print("f5tts serve: listening on http://\(host):\(port)")
+            fflush(stdout)
+        }
+        try await app.runService()
+    }
+}

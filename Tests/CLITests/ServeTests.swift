@@ -1,0 +1,177 @@
+import F5TestSupport
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import XCTest
+
+/// `f5tts serve` as clients use it: the real binary on a free loopback port, ordinary HTTP requests.
+final class ServeTests: XCTestCase {
+    static let models = fixturesFolder.appendingPathComponent("speak/models").path
+
+    /// A running server; stopped when the test ends.
+    final class Server {
+        let process = Process()
+        var port = 0
+        var base: String { "http://127.0.0.1:\(port)" }
+        deinit { process.terminate(); process.waitUntilExit() }
+    }
+
+    func serve(_ extra: [String] = []) throws -> Server {
+        let server = Server()
+        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("f5tts")
+        server.process.executableURL = binary
+        server.process.arguments = ["serve", "--model", Self.models, "--port", "0", "--voices-dir", try scratch().path] + extra
+        let out = Pipe()
+        server.process.standardOutput = out
+        server.process.standardError = FileHandle.nullDevice
+        try server.process.run()
+        // The ready line carries the port ("listening on http://127.0.0.1:PORT"); give up after 60 s.
+        let deadline = Date().addingTimeInterval(60)
+        var text = ""
+        while Date() < deadline, server.port == 0 {
+            let data = out.fileHandleForReading.availableData
+            if data.isEmpty { usleep(50_000); continue }
+            text += String(decoding: data, as: UTF8.self)
+            if let range = text.range(of: #"127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
+                server.port = Int(text[range].split(separator: ":").last!)!
+            }
+        }
+        XCTAssertNotEqual(server.port, 0, "no ready line: \(text)")
+        return server
+    }
+
+    struct Reply { let status: Int; let headers: [String: String]; let body: Data
+        var json: [String: Any]? { try? JSONSerialization.jsonObject(with: body) as? [String: Any] }
+        var error: [String: Any]? { json?["error"] as? [String: Any] }
+    }
+
+    /// A session that waits as long as a slow synthesis takes between two pieces.
+    static let session: URLSession = {
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.timeoutIntervalForRequest = 300
+        return URLSession(configuration: configuration)
+    }()
+
+    func request(_ server: Server, _ method: String, _ path: String, json: Any? = nil, body: Data? = nil,
+                 headers: [String: String] = [:], timeout: TimeInterval = 120) throws -> Reply {
+        var request = URLRequest(url: URL(string: server.base + path)!, timeoutInterval: timeout)
+        request.httpMethod = method
+        if let json { request.httpBody = try JSONSerialization.data(withJSONObject: json); request.setValue("application/json", forHTTPHeaderField: "Content-Type") }
+        if let body { request.httpBody = body }
+        for (k, v) in headers { request.setValue(v, forHTTPHeaderField: k) }
+        final class Box: @unchecked Sendable { var reply: Reply?; var error: Error? }
+        let box = Box(), done = DispatchSemaphore(value: 0)
+        Self.session.dataTask(with: request) { data, response, error in
+            let http = response as? HTTPURLResponse
+            box.reply = http.map { r in
+                Reply(status: r.statusCode, headers: Dictionary(uniqueKeysWithValues: r.allHeaderFields.map { ("\($0.key)".lowercased(), "\($0.value)") }),
+                      body: data ?? Data())
+            }
+            box.error = error
+            done.signal()
+        }.resume()
+        XCTAssertEqual(done.wait(timeout: .now() + timeout + 5), .success, "\(method) \(path) timed out")
+        if let error = box.error { throw error }
+        return try XCTUnwrap(box.reply)
+    }
+
+    func testSpeechInEveryFormatAndTheInfoRoutes() throws {
+        let server = try serve()
+        let wav = try request(server, "POST", "/v1/audio/speech",
+                              json: ["model": "tts-1", "input": "Hello from the server.", "voice": "alloy", "response_format": "wav", "nfe_step": 2, "seed": 3])
+        XCTAssertEqual(wav.status, 200, String(decoding: wav.body, as: UTF8.self))
+        XCTAssertEqual(wav.headers["content-type"], "audio/wav")
+        let wave = try WAVFile(data: wav.body)
+        XCTAssertEqual(wave.sampleRate, 24000)
+        XCTAssertEqual(wave.riffSize, 0xFFFF_FFFF, "streamed WAV")
+        XCTAssertGreaterThan(wave.samples.count, 24000 / 2)
+        let pcm = try request(server, "POST", "/v1/audio/speech",
+                              json: ["input": "Hello from the server.", "voice": ["id": "alloy"], "response_format": "pcm", "nfe_step": 2, "seed": 3])
+        XCTAssertEqual(pcm.body, wav.body.dropFirst(44), "pcm is the same samples, headerless")
+        let mp3 = try request(server, "POST", "/v1/audio/speech", json: ["input": "Hello.", "voice": "builtin", "nfe_step": 2])
+        XCTAssertEqual(mp3.status, 200)
+        XCTAssertEqual(mp3.headers["content-type"], "audio/mpeg", "mp3 is OpenAI's default")
+        XCTAssertTrue(mp3.body.starts(with: [0xFF]) || mp3.body.starts(with: Array("ID3".utf8)))
+        let sse = try request(server, "POST", "/v1/audio/speech",
+                              json: ["input": "Hello.", "voice": "alloy", "response_format": "pcm", "stream_format": "sse", "nfe_step": 2])
+        let events = String(decoding: sse.body, as: UTF8.self)
+        XCTAssertTrue(events.contains("\"type\":\"speech.audio.delta\"") && events.hasSuffix("data: {\"type\":\"speech.audio.done\"}\n\n"), events)
+
+        let health = try XCTUnwrap(try request(server, "GET", "/health").json)
+        XCTAssertEqual(health["status"] as? String, "ok")
+        XCTAssertEqual(health["queue_depth"] as? Int, 0)
+        let models = try XCTUnwrap(try request(server, "GET", "/v1/models").json?["data"] as? [[String: Any]])
+        XCTAssertTrue(models.contains { $0["id"] as? String == "tts-1" })
+        let voices = try XCTUnwrap(try request(server, "GET", "/v1/audio/voices").json?["voices"] as? [[String: Any]])
+        XCTAssertEqual(voices.first?["id"] as? String, "builtin")
+    }
+
+    func testErrorsHaveOpenAIsShapeAndStatus() throws {
+        let server = try serve()
+        func expect(_ json: Any?, body: Data? = nil, status: Int, param: String?, file: StaticString = #filePath, line: UInt = #line) throws {
+            let reply = try request(server, "POST", "/v1/audio/speech", json: json, body: body)
+            XCTAssertEqual(reply.status, status, String(decoding: reply.body, as: UTF8.self), file: file, line: line)
+            let error = try XCTUnwrap(reply.error, String(decoding: reply.body, as: UTF8.self), file: file, line: line)
+            XCTAssertNotNil(error["message"] as? String, file: file, line: line)
+            XCTAssertEqual(error["param"] as? String, param, file: file, line: line)
+            XCTAssertTrue(error.keys.contains("code") && error.keys.contains("param"), "explicit nulls", file: file, line: line)
+        }
+        try expect(["input": "", "voice": "alloy"], status: 400, param: "input")
+        try expect(["input": String(repeating: "a", count: 5000), "voice": "alloy"], status: 400, param: "input")
+        try expect(["voice": "alloy"], status: 400, param: "input")
+        try expect(["input": 5, "voice": "alloy"], status: 400, param: "input")
+        try expect(nil, body: Data("{not json".utf8), status: 400, param: nil)
+        try expect(["input": "Hi.", "voice": "alloy", "speed": 9], status: 400, param: "speed")
+        try expect(["input": "Hi.", "voice": "alloy", "response_format": "aac"], status: 400, param: "response_format")
+        try expect(["input": "Hi.", "voice": "alloy", "stream_format": "video"], status: 400, param: "stream_format")
+        try expect(["input": "Hi.", "voice": "nobody"], status: 404, param: "voice")
+        try expect(["input": "Hi.", "voice": "../x"], status: 404, param: "voice")
+        try expect(nil, body: Data(repeating: 0x20, count: 2 << 20), status: 413, param: nil)
+        // Still serving.
+        XCTAssertEqual(try request(server, "POST", "/v1/audio/speech", json: ["input": "Hi.", "voice": "alloy", "nfe_step": 1]).status, 200)
+    }
+
+    func testAPIKeyAndStoredVoices() throws {
+        let server = try serve(["--api-key", "secret"])
+        XCTAssertEqual(try request(server, "POST", "/v1/audio/speech", json: ["input": "Hi.", "voice": "alloy"]).status, 401)
+        XCTAssertEqual(try request(server, "POST", "/v1/audio/speech", json: ["input": "Hi.", "voice": "alloy"],
+                                   headers: ["Authorization": "Bearer wrong"]).error?["code"] as? String, "invalid_api_key")
+        XCTAssertEqual(try request(server, "POST", "/v1/audio/speech", json: ["input": "Hi.", "voice": "alloy", "nfe_step": 1],
+                                   headers: ["Authorization": "Bearer secret"]).status, 200)
+        XCTAssertEqual(try request(server, "GET", "/v1/audio/voices").status, 200, "listing voices needs no key")
+
+        // A voice stored as NAME.wav + NAME.txt in --voices-dir.
+        let dir = try scratch()
+        try FileManager.default.copyItem(at: fixturesFolder.appendingPathComponent("speak/ref.wav"), to: dir.appendingPathComponent("fox.wav"))
+        try "The quick brown fox jumps".write(to: dir.appendingPathComponent("fox.txt"), atomically: true, encoding: .utf8)
+        let open = try serve(["--voices-dir", dir.path])
+        let voices = try XCTUnwrap(try request(open, "GET", "/v1/audio/voices").json?["voices"] as? [[String: Any]])
+        XCTAssertEqual(voices.compactMap { $0["id"] as? String }, ["builtin", "fox"])
+        XCTAssertEqual(try request(open, "POST", "/v1/audio/speech", json: ["input": "Hi there.", "voice": "fox", "nfe_step": 1,
+                                                                            "response_format": "wav"], headers: ["Authorization": "Bearer "]).status, 200)
+    }
+
+    /// One synthesis at a time and nobody waiting (--max-queue 0): a second request meanwhile gets 429.
+    func testAFullQueueAnswers429() throws {
+        let server = try serve(["--max-queue", "0"])
+        let long = ["input": String(repeating: "A long sentence keeps the server busy for a while. ", count: 2), "voice": "alloy",
+                    "nfe_step": 8, "response_format": "wav"] as [String: Any]
+        let first = DispatchSemaphore(value: 0)
+        final class Box: @unchecked Sendable { var status = 0 }
+        let box = Box()
+        DispatchQueue.global().async { box.status = (try? self.request(server, "POST", "/v1/audio/speech", json: long).status) ?? -1; first.signal() }
+        var busy: Reply?
+        for _ in 0..<100 {
+            usleep(100_000)
+            if (try request(server, "GET", "/health").json?["busy"] as? Bool) == true {
+                busy = try request(server, "POST", "/v1/audio/speech", json: ["input": "Hi.", "voice": "alloy"]); break
+            }
+        }
+        XCTAssertEqual(busy?.status, 429)
+        XCTAssertEqual(busy?.error?["code"] as? String, "queue_full")
+        XCTAssertNotNil(busy?.headers["retry-after"])
+        XCTAssertEqual(first.wait(timeout: .now() + 300), .success)
+        XCTAssertEqual(box.status, 200)
+    }
+}
