@@ -152,6 +152,34 @@ final class ServeTests: XCTestCase {
                                                                             "response_format": "wav"], headers: ["Authorization": "Bearer "]).status, 200)
     }
 
+    /// A client that goes away mid-stream stops its synthesis (the queue empties long before the text would
+    /// have been spoken), and the next request is served.
+    func testADisconnectedClientStopsItsSynthesis() throws {
+        let server = try serve()
+        let long = ["input": String(repeating: "A long sentence keeps the server busy for a while. ", count: 8), "voice": "alloy",
+                    "nfe_step": 32, "response_format": "wav"] as [String: Any]
+        var speech = URLRequest(url: URL(string: server.base + "/v1/audio/speech")!)
+        speech.httpMethod = "POST"
+        speech.httpBody = try JSONSerialization.data(withJSONObject: long)
+        let task = Self.session.dataTask(with: speech) { _, _, _ in }
+        task.resume()
+        var sawBusy = false
+        for _ in 0..<100 where !sawBusy {
+            usleep(100_000)
+            sawBusy = (try request(server, "GET", "/health").json?["busy"] as? Bool) == true
+        }
+        XCTAssertTrue(sawBusy, "the long request never started")
+        task.cancel()
+        let cancelled = Date()
+        var idle = false
+        while !idle && Date().timeIntervalSince(cancelled) < 60 {
+            usleep(200_000)
+            idle = (try request(server, "GET", "/health").json?["queue_depth"] as? Int) == 0
+        }
+        XCTAssertTrue(idle, "the synthesis went on after its client left")
+        XCTAssertEqual(try request(server, "POST", "/v1/audio/speech", json: ["input": "Hi.", "voice": "alloy", "nfe_step": 1]).status, 200)
+    }
+
     /// One synthesis at a time and nobody waiting (--max-queue 0): a second request meanwhile gets 429.
     func testAFullQueueAnswers429() throws {
         let server = try serve(["--max-queue", "0"])
