@@ -26,13 +26,11 @@ extension Synthesizer {
                      options: SynthesisOptions = SynthesisOptions(), noise: [Float]? = nil,
                      progress: ((Progress) -> Void)? = nil) throws -> SynthesisResult {
         var clock = Stopwatch()
-        var mask: [Bool] = []
-        let melDim = model.architecture.melDim
         let original = try prepareVoice(name: name, transcript: newText) {
             try ReferenceAudio.prepareUntrimmed(audio, name: name, targetRMS: Float(options.targetRMS))
         }
-        let (cond, frames) = try Self.splice(mel: original.mel, frames: original.melFrames, melDim: melDim, parts: parts,
-                                             hop: hopLength, sampleRate: sampleRate, mask: &mask)
+        let (cond, frames, mask) = try Self.splice(mel: original.mel, frames: original.melFrames, melDim: model.architecture.melDim,
+                                                   parts: parts, hop: vocoder.architecture.hopLength, sampleRate: sampleRate)
         let voice = Voice(reference: original.reference, transcript: newText, mel: cond, melFrames: frames,
                           preparationSeconds: original.preparationSeconds + clock.lap())
         let ids = try F5TTSError.wrapping { vocabulary.ids(of: try frontEnd.tokens(for: newText, argument: "new text")) }
@@ -42,25 +40,21 @@ extension Synthesizer {
         let plan = SynthesisPlan(refFrames: 0, chunks: [ChunkPlan(text: newText, tokenIDs: ids, frames: total)])
         let textSeconds = clock.lap()
 
-        let result = try sample(voice: voice, textIDs: ids, frames: total, editMask: mask, options: options, noise: noise,
-                                progress: progress)
-        var timings = result.timings
-        timings.reference = voice.preparationSeconds
-        timings.text += textSeconds
-        timings.total = timings.load + timings.reference + textSeconds + clock.elapsed
-        timings.audioSeconds = Double(result.audio.count) / Double(sampleRate)
-        return SynthesisResult(audio: result.audio, sampleRate: sampleRate, mel: result.mel, melFrames: result.melFrames,
-                               plan: plan, timings: timings)
+        var audio: [Float] = []
+        let output = try run(plan: plan, voice: voice, options: options, noise: noise, progress: progress, editMask: mask) { piece, _ in
+            audio += piece
+        }
+        return output.result(audio: audio, sampleRate: sampleRate, plan: plan, textSeconds: textSeconds, elapsed: clock.elapsed)
     }
 
     /// The recording's mel ([frames, melDim]) with zero frames in place of `parts`, and the edit mask (true:
     /// keep), with `speech_edit.py`'s frame rounding: Python's round half to even of seconds × rate / hop,
     /// for each part's start, end and new length separately.
-    static func splice(mel: [Float], frames: Int, melDim: Int, parts: [EditPart], hop: Int, sampleRate: Int,
-                       mask: inout [Bool]) throws -> ([Float], Int) {
+    static func splice(mel: [Float], frames: Int, melDim: Int, parts: [EditPart], hop: Int,
+                       sampleRate: Int) throws -> (mel: [Float], frames: Int, mask: [Bool]) {
         func frame(_ seconds: Double) -> Int { Int((seconds * Double(sampleRate) / Double(hop)).rounded(.toNearestOrEven)) }
         var out: [Float] = []
-        mask = []
+        var mask: [Bool] = []
         var offset = 0
         for (index, part) in parts.enumerated() {
             let length = part.fixedDuration ?? (part.end - part.start)
@@ -81,8 +75,6 @@ extension Synthesizer {
         out += mel[(offset * melDim)...]
         let total = out.count / melDim
         mask += repeatElement(true, count: total - mask.count)
-        return (out, total)
+        return (out, total, mask)
     }
-
-    var hopLength: Int { vocoder.architecture.hopLength }
 }

@@ -170,19 +170,16 @@ public final class Synthesizer: @unchecked Sendable {
             audio = GeneratedAudio.removingSilence(audio, sampleRate: sampleRate).samples
             onAudio?(AudioChunk(samples: audio, sampleRate: sampleRate, textChunk: last, isLast: true))
         }
-        var timings = output.timings
-        timings.text += planSeconds
-        timings.total = timings.load + timings.reference + planSeconds + clock.elapsed
-        timings.audioSeconds = Double(audio.count) / Double(sampleRate)
-        return SynthesisResult(audio: audio, sampleRate: sampleRate, mel: output.mel, melFrames: output.melFrames, plan: plan,
-                               timings: timings)
+        return output.result(audio: audio, sampleRate: sampleRate, plan: plan, textSeconds: planSeconds, elapsed: clock.elapsed)
     }
 
     /// Samples and vocodes every chunk of `plan` in order, handing each chunk's final samples to `emit`
     /// (the last call carries the cross-fade's held tail too). Returns the timings and the combined mel.
-    private func run(plan: SynthesisPlan, voice: Voice, options: SynthesisOptions, noise: [Float]?,
-                     progress: ((Progress) -> Void)?, shouldStop: (() -> Bool)? = nil,
-                     emit: ([Float], Int) -> Void) throws -> RunOutput {
+    /// With an `editMask` (speech editing) the voice's whole mel is regenerated where the mask is false,
+    /// and every frame is vocoded.
+    func run(plan: SynthesisPlan, voice: Voice, options: SynthesisOptions, noise: [Float]?,
+             progress: ((Progress) -> Void)?, shouldStop: (() -> Bool)? = nil, editMask: [Bool]? = nil,
+             emit: ([Float], Int) -> Void) throws -> RunOutput {
         lock.lock()
         defer { lock.unlock() }
         return try F5TTSError.wrapping {
@@ -200,13 +197,13 @@ public final class Synthesizer: @unchecked Sendable {
             timings.load = loadSeconds
             timings.reference = voice.preparationSeconds
             // The reference keeps generated frames from samples // hop on: one frame of the reference mel stays.
-            let keepFrom = voice.reference.samples.count / melSpec.hopLength
+            let keepFrom = editMask == nil ? voice.reference.samples.count / melSpec.hopLength : 0
             var fader = CrossFader(sampleRate: sampleRate, duration: options.crossFadeDuration)
             var melParts: [(values: ArraySlice<Float>, frames: Int)] = []
             for (index, chunk) in plan.chunks.enumerated() {
                 let (wave, mel) = try synthesizeChunk(
                     voice: voice, textIDs: chunk.tokenIDs, frames: chunk.frames, keepFrom: keepFrom,
-                    noise: noise.map { .values($0) } ?? .generator(options.noise(chunk: index)), editMask: nil, options: options,
+                    noise: noise.map { .values($0) } ?? .generator(options.noise(chunk: index)), editMask: editMask, options: options,
                     shouldStop: shouldStop, timings: &timings) { step, steps in
                     progress?(Progress(chunk: index, chunks: plan.chunks.count, step: step, steps: steps))
                 }
@@ -238,29 +235,21 @@ public final class Synthesizer: @unchecked Sendable {
         return (wave, (generated, kept))
     }
 
-    /// One sampling of the whole of `voice` under an edit mask (speech editing): every frame vocoded.
-    func sample(voice: Voice, textIDs: [Int32], frames: Int, editMask: [Bool], options: SynthesisOptions, noise: [Float]?,
-                progress: ((Progress) -> Void)?) throws -> (audio: [Float], mel: [Float], melFrames: Int, timings: SynthesisTimings) {
-        lock.lock()
-        defer { lock.unlock() }
-        return try F5TTSError.wrapping {
-            var timings = SynthesisTimings()
-            timings.load = loadSeconds
-            let (wave, part) = try synthesizeChunk(
-                voice: voice, textIDs: textIDs, frames: frames, keepFrom: 0, noise: noise.map { .values($0) } ?? .generator(options.noise(chunk: 0)),
-                editMask: editMask, options: options, shouldStop: nil, timings: &timings) { step, steps in
-                progress?(Progress(chunk: 0, chunks: 1, step: step, steps: steps))
-            }
-            let (mel, melFrames) = Self.channelMajor([part], melDim: model.architecture.melDim)
-            return (wave, mel, melFrames, timings)
-        }
-    }
-
     /// The stage timings of one run (totals not yet known) and its combined mel.
     struct RunOutput {
         var timings: SynthesisTimings
         var mel: [Float]
         var melFrames: Int
+
+        /// The result, with the text time before the run and the totals: load and voice preparation
+        /// plus the call's own wall time (`elapsed` after `textSeconds`).
+        func result(audio: [Float], sampleRate: Int, plan: SynthesisPlan, textSeconds: Double, elapsed: Double) -> SynthesisResult {
+            var t = timings
+            t.text += textSeconds
+            t.total = t.load + t.reference + textSeconds + elapsed
+            t.audioSeconds = Double(audio.count) / Double(sampleRate)
+            return SynthesisResult(audio: audio, sampleRate: sampleRate, mel: mel, melFrames: melFrames, plan: plan, timings: t)
+        }
     }
 
     /// Frame-major chunks concatenated along time into one [melDim, frames] array.

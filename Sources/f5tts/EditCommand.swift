@@ -72,9 +72,7 @@ struct EditCommand: ParsableCommand {
     func run() throws {
         let editParts = try editParts()
         let outputPath = output.path()
-        try output.prepareFolder(of: outputPath, created: output.outputDir != nil)
-        try checkWritable(outputPath, option: "--output")
-        if let saveMel = output.saveMel { try checkWritable(saveMel, option: "--save-mel") }
+        try output.prepare(outputPath)
         let synthesizer = try model.load(backend: compute)
         let options = synthesis.options(recommended: synthesizer.files.f5.manifest.inference)
         let recording = try AudioFile.read(path: audio)
@@ -83,9 +81,7 @@ struct EditCommand: ParsableCommand {
                                           noise: try noise.map { try NumpyFile.read(path: $0).values }) { bar.update($0) }
         bar.finish()
         try output.write(result.audio, sampleRate: result.sampleRate, to: outputPath)
-        if let saveMel = output.saveMel {
-            try NumpyFile.write(path: saveMel, shape: [synthesizer.model.architecture.melDim, result.melFrames], values: result.mel)
-        }
+        try output.writeMel([result], melDim: synthesizer.model.architecture.melDim)
         if compute.verbose { Log.info("seed \(options.seed), timings: \(result.timings.summary)") }
     }
 }

@@ -178,14 +178,26 @@ struct OutputOptions: ParsableArguments {
         return dir.map { ($0 as NSString).appendingPathComponent(file) } ?? file
     }
 
-    /// Creates the output's folder when it came from --output-dir or a config file (F5-TTS makes it too).
-    func prepareFolder(of path: String, created: Bool) throws {
-        guard path != "-", created else { return }
-        let folder = (path as NSString).deletingLastPathComponent
-        guard !folder.isEmpty else { return }
-        do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
-            throw ValidationError("--output-dir \(folder): cannot create it: \(error.localizedDescription)")
+    /// Before any work: creates the output's folder when it came from --output-dir or a config file's
+    /// `configDir` (F5-TTS makes it too), then checks that the output and --save-mel can be written.
+    func prepare(_ path: String, configDir: String? = nil) throws {
+        // Not for "-": Foundation's deletingLastPathComponent traps on it.
+        if path != "-", output == nil, (outputDir ?? configDir) != nil, case let folder = (path as NSString).deletingLastPathComponent,
+           !folder.isEmpty {
+            do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
+                throw ValidationError("--output-dir \(folder): cannot create it: \(error.localizedDescription)")
+            }
         }
+        try checkWritable(path, option: "--output")
+        if let saveMel { try checkWritable(saveMel, option: "--save-mel") }
+    }
+
+    /// `--save-mel`: the results' mels joined along time, [melDim, frames] as the reference's combined spectrogram.
+    func writeMel(_ results: [SynthesisResult], melDim: Int) throws {
+        guard let saveMel else { return }
+        let frames = results.reduce(0) { $0 + $1.melFrames }
+        let mel = (0..<melDim).flatMap { c in results.flatMap { r in r.mel[(c * r.melFrames)..<((c + 1) * r.melFrames)] } }
+        try NumpyFile.write(path: saveMel, shape: [melDim, frames], values: mel)
     }
 
     func write(_ samples: [Float], sampleRate: Int, to path: String) throws {

@@ -62,9 +62,7 @@ struct SpeakCommand: ParsableCommand {
         let outputPath = output.path(configDir: file.outputDir, configFile: file.outputFile)
         let saveChunk = output.saveChunk || (file.saveChunk ?? false)
         if !dryRun {
-            try output.prepareFolder(of: outputPath, created: output.output == nil && (output.outputDir ?? file.outputDir) != nil)
-            try checkWritable(outputPath, option: "--output")
-            if let saveMel = output.saveMel { try checkWritable(saveMel, option: "--save-mel") }
+            try output.prepare(outputPath, configDir: file.outputDir)
         }
         let synthesizer = try model.load(backend: compute, fallbackModel: file.model, vocabFallback: file.vocabFile)
         let options = synthesis.options(recommended: synthesizer.files.f5.manifest.inference, file: file.synthesis)
@@ -117,12 +115,7 @@ struct SpeakCommand: ParsableCommand {
         if options.removeSilence && results.count > 1 { audio = GeneratedAudio.removingSilence(audio, sampleRate: synthesizer.sampleRate).samples }
         if stream == nil { try output.write(audio, sampleRate: synthesizer.sampleRate, to: outputPath) }
         if saveChunk { try writeSegments(results, script: script, output: outputPath) }
-        if let saveMel = output.saveMel {
-            let melDim = synthesizer.model.architecture.melDim
-            let frames = results.reduce(0) { $0 + $1.melFrames }
-            let mel = (0..<melDim).flatMap { c in results.flatMap { r in r.mel[(c * r.melFrames)..<((c + 1) * r.melFrames)] } }
-            try NumpyFile.write(path: saveMel, shape: [melDim, frames], values: mel)
-        }
+        try output.writeMel(results, melDim: synthesizer.model.architecture.melDim)
         if compute.verbose {
             for (segment, result) in zip(script.segments, results) {
                 Log.info("voice \(segment.voice): seed \(options.seed), \(result.plan.chunks.count) chunk(s), \(result.plan.chunks.map(\.frames)) frames")
