@@ -46,12 +46,12 @@ struct InferenceConfig {
         }
         // `ckpt_file` names a checkpoint in F5-TTS; here both it and `model` may name a bundle path.
         let ckpt = try fields.string("ckpt_file")
-        model = try relative(ckpt.flatMap { $0.isEmpty ? nil : $0 } ?? fields.string("model"))
-        vocabFile = relative(try fields.string("vocab_file").flatMap { $0.isEmpty ? nil : $0 })
+        model = try relative(ckpt.nonEmpty ?? fields.string("model"))
+        vocabFile = relative(try fields.string("vocab_file").nonEmpty)
         refAudio = relative(try fields.string("ref_audio"))
         refText = try fields.string("ref_text")
         genText = try fields.string("gen_text")
-        genFile = relative(try fields.string("gen_file").flatMap { $0.isEmpty ? nil : $0 })
+        genFile = relative(try fields.string("gen_file").nonEmpty)
         outputDir = relative(try fields.string("output_dir"))
         outputFile = try fields.string("output_file")
         saveChunk = try fields.bool("save_chunk")
@@ -98,4 +98,9 @@ struct InferenceConfig {
             return value
         }
     }
+}
+
+private extension Optional where Wrapped == String {
+    /// nil for an empty string too: F5-TTS's configs write `gen_file = ""` for "none".
+    var nonEmpty: String? { flatMap { $0.isEmpty ? nil : $0 } }
 }

@@ -40,30 +40,30 @@ struct SpeechController<Context: RequestContext> {
         }
         let pieces = synthesizer.stream(text: speech.input, voice: voice, options: options)
         let queue = self.queue, sampleRate = synthesizer.sampleRate
-        if !sse, let streaming = try? AudioStreamEncoder(format: format.audio, sampleFormat: .pcm16, sampleRate: sampleRate) {
-            return Response(status: .ok, headers: [.contentType: format.contentType], body: .init { [request] writer in
+        /// A body written piece by piece; a client that goes away cancels the synthesis (the stream stops
+        /// within one step) and frees its place in the queue.
+        func streamed(_ headers: HTTPFields, first: Data, _ encode: @escaping @Sendable (AudioChunk) throws -> Data,
+                      last: Data) -> Response {
+            Response(status: .ok, headers: headers, body: .init { [request] writer in
                 defer { queue.release() }
-                // A client that goes away cancels the synthesis (the stream stops within one step).
                 try await request.body.consumeWithCancellationOnInboundClose { _ in
-                    try await writer.write(ByteBuffer(data: streaming.header))
-                    for try await piece in pieces { try await writer.write(ByteBuffer(data: streaming.encode(piece.samples))) }
+                    // Empty writes are skipped: an empty chunk ends a chunked body.
+                    if !first.isEmpty { try await writer.write(ByteBuffer(data: first)) }
+                    for try await piece in pieces { try await writer.write(ByteBuffer(data: try encode(piece))) }
+                    if !last.isEmpty { try await writer.write(ByteBuffer(data: last)) }
                 }
                 try await writer.finish(nil)
             })
         }
         if sse {
-            return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: .init { [request] writer in
-                defer { queue.release() }
-                try await request.body.consumeWithCancellationOnInboundClose { _ in
-                    for try await piece in pieces {
-                        let audio = try AudioWriter.encode(samples: piece.samples, sampleRate: sampleRate, format: format.audio == .wav ? .raw : format.audio,
-                                                           sampleFormat: .pcm16)
-                        try await writer.write(ByteBuffer(string: Self.event(["type": "speech.audio.delta", "audio": audio.base64EncodedString()])))
-                    }
-                    try await writer.write(ByteBuffer(string: Self.event(["type": "speech.audio.done"])))
-                }
-                try await writer.finish(nil)
-            })
+            let delta = format.audio == .wav ? .raw : format.audio
+            return streamed([.contentType: "text/event-stream", .cacheControl: "no-cache"], first: Data(), { piece in
+                let audio = try AudioWriter.encode(samples: piece.samples, sampleRate: sampleRate, format: delta, sampleFormat: .pcm16)
+                return Data(Self.event(["type": "speech.audio.delta", "audio": audio.base64EncodedString()]).utf8)
+            }, last: Data(Self.event(["type": "speech.audio.done"]).utf8))
+        }
+        if let encoder = try? AudioStreamEncoder(format: format.audio, sampleFormat: .pcm16, sampleRate: sampleRate) {
+            return streamed([.contentType: format.contentType], first: encoder.header, { encoder.encode($0.samples) }, last: Data())
         }
         // Encoded formats need the whole audio (libsndfile patches their headers when it closes).
         defer { queue.release() }
