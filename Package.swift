@@ -16,6 +16,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // C libraries from the system, one folder each under Modulemaps/.
@@ -36,7 +40,14 @@ let package = Package(
         .target(name: "F5Model", dependencies: ["F5Compute", "F5Bundle"]),
         .target(name: "F5TTS", dependencies: ["F5Bundle", "F5Compute", "F5Audio", "F5Text", "F5Model"]),
         // The OpenAI-compatible speech server (HTTP only; synthesis through F5TTS).
-        .target(name: "F5Server", dependencies: ["F5TTS", .product(name: "Hummingbird", package: "hummingbird")]),
+        .target(
+            name: "F5Server",
+            dependencies: ["F5TTS", .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "MultipartKit", package: "multipart-kit"),
+                           .product(name: "Metrics", package: "swift-metrics"),
+                           .product(name: "Prometheus", package: "swift-prometheus"),
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
+            resources: [.copy("Resources")]),
         // End-to-end measurement and its reports, kept out of the public F5TTS API.
         .target(name: "F5Bench", dependencies: ["F5TTS"]),
         .executableTarget(

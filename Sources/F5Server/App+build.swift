@@ -16,6 +16,7 @@ func buildRouter(_ arguments: some ServerArguments, synthesizer: Synthesizer) ->
     let router = Router(context: BasicRequestContext.self)
     let voices = VoiceStore(directory: arguments.voicesDirectory, synthesizer: synthesizer)
     let queue = SynthesisQueue(maxQueue: arguments.maxQueue)
+    PageController().addRoutes(to: router)
     InfoController(synthesizer: synthesizer, voices: voices, queue: queue).addRoutes(to: router)
     let v1 = router.group("v1").add(middleware: APIKeyMiddleware(key: arguments.apiKey))
     SpeechController(synthesizer: synthesizer, voices: voices, queue: queue).addRoutes(to: v1)

@@ -6,18 +6,10 @@ public protocol ServerArguments: Sendable {
     var host: String { get }
     /// 0 picks a free port (printed when the server is ready).
     var port: Int { get }
-    /// Where uploaded voices live (`NAME.wav` + `NAME.txt`).
+    /// Where stored voices live (a `VoiceLibrary`).
     var voicesDirectory: String { get }
     /// When set, every POST and DELETE needs `Authorization: Bearer <key>`.
     var apiKey: String? { get }
     /// Requests that may wait behind the running one; past that, 429.
     var maxQueue: Int { get }
-}
-
-/// The default voices folder: `$XDG_DATA_HOME/f5tts/voices`, else `~/.local/share/f5tts/voices`.
-public func defaultVoicesDirectory() -> String {
-    let environment = ProcessInfo.processInfo.environment
-    let base = environment["XDG_DATA_HOME"].flatMap { $0.isEmpty ? nil : $0 }
-        ?? (NSHomeDirectory() as NSString).appendingPathComponent(".local/share")
-    return (base as NSString).appendingPathComponent("f5tts/voices")
 }

@@ -12,13 +12,13 @@ struct ServeCommand: AsyncParsableCommand, ServerArguments {
     @OptionGroup var model: ModelOptions
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
     @Option(help: "Port (0: a free one, printed when ready).") var port = 8000
-    @Option(name: .customLong("voices-dir"), help: "Folder of stored voices (NAME.wav + NAME.txt).") var voicesDir: String?
+    @Option(name: .customLong("voices-dir"), help: "Folder of stored voices (NAME.wav + NAME.txt; default: $XDG_DATA_HOME/f5tts/voices).") var voicesDir: String?
     @Option(name: .customLong("api-key"), help: "Require Authorization: Bearer KEY on POST and DELETE (default: $F5TTS_API_KEY).")
     var apiKeyOption: String?
     @Option(name: .customLong("max-queue"), help: "Requests that may wait behind the running one (then 429).") var maxQueue = 8
     @OptionGroup var compute: ComputeOptions
 
-    var voicesDirectory: String { voicesDir ?? defaultVoicesDirectory() }
+    var voicesDirectory: String { voicesDir ?? VoiceLibrary.defaultDirectory }
     var apiKey: String? { apiKeyOption ?? ProcessInfo.processInfo.environment["F5TTS_API_KEY"].flatMap { $0.isEmpty ? nil : $0 } }
 
     func validate() throws {

@@ -34,7 +34,7 @@ struct InfoController<Context: RequestContext> {
     }
 
     @Sendable func voiceList(_ request: Request, context: Context) async throws -> VoiceList {
-        let stored = voices.storedIDs().map { VoiceList.Entry(id: $0, name: $0) }
+        let stored = voices.library.names().map { VoiceList.Entry(id: $0, name: $0) }
         return VoiceList(voices: [VoiceList.Entry(id: VoiceStore.builtInID, name: "Built-in voice")] + stored)
     }
 }
