@@ -50,9 +50,11 @@ let package = Package(
             resources: [.copy("Resources")]),
         // End-to-end measurement and its reports, kept out of the public F5TTS API.
         .target(name: "F5Bench", dependencies: ["F5TTS"]),
+        // `f5tts batch`: the JSONL job file, sharding, result records and their summary.
+        .target(name: "F5Batch", dependencies: ["F5TTS", .product(name: "Crypto", package: "swift-crypto")]),
         .executableTarget(
             name: "f5tts",
-            dependencies: ["F5TTS", "F5Bench", "F5Server", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            dependencies: ["F5TTS", "F5Bench", "F5Batch", "F5Server", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                            .product(name: "TOMLKit", package: "TOMLKit")]),
         .executableTarget(
             name: "f5tts-bench-kernels",
@@ -67,7 +69,8 @@ let package = Package(
         .testTarget(name: "F5AudioTests", dependencies: ["F5Audio", "F5TestSupport"]),
         .testTarget(name: "F5ModelTests", dependencies: ["F5Model", "F5TestSupport"]),
         .testTarget(name: "F5TTSTests", dependencies: ["F5TTS", "F5TestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["f5tts", "f5tts-bench-kernels", "F5TestSupport"]),
+        .testTarget(name: "F5BatchTests", dependencies: ["F5Batch", "F5TTS"]),
+        .testTarget(name: "CLITests", dependencies: ["f5tts", "f5tts-bench-kernels", "F5TestSupport", "F5Audio"]),
     ],
     swiftLanguageModes: [.v5]
 )

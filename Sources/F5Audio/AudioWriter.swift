@@ -69,6 +69,22 @@ public enum AudioWriter {
     /// The complete file contents.
     public static func encode(samples: [Float], sampleRate: Int, format: AudioFormat, sampleFormat: SampleFormat,
                               name: String = "output") throws -> Data {
+        var info = try sndfileInfo(sampleRate: sampleRate, format: format, sampleFormat: sampleFormat, name: name)
+        let memory = MemoryFile()
+        var io = MemoryFile.virtualIO
+        guard let file = sf_open_virtual(&io, Int32(SFM_WRITE), &info, Unmanaged.passUnretained(memory).toOpaque()) else {
+            throw AudioError.cannotWrite(file: name, reason: String(cString: sf_strerror(nil)))
+        }
+        configure(file, format: format, sampleFormat: sampleFormat)
+        let written = samples.withUnsafeBufferPointer { sf_writef_float(file, $0.baseAddress, sf_count_t($0.count)) }
+        let error = written == samples.count ? nil : String(cString: sf_strerror(file))
+        sf_close(file)
+        if let error { throw AudioError.cannotWrite(file: name, reason: error) }
+        return Data(memory.bytes)
+    }
+
+    /// libsndfile's description of a mono file of `format`, after checking what the format can hold.
+    static func sndfileInfo(sampleRate: Int, format: AudioFormat, sampleFormat: SampleFormat, name: String) throws -> SF_INFO {
         guard sampleRate > 0 else {
             throw AudioError.invalidArgument(name: "sample rate", expected: "a positive rate", found: "\(sampleRate)")
         }
@@ -88,12 +104,11 @@ public enum AudioWriter {
         case .mp3: type = Int32(SF_FORMAT_MPEG) | Int32(SF_FORMAT_MPEG_LAYER_III)
         case .opus: type = Int32(SF_FORMAT_OGG) | Int32(SF_FORMAT_OPUS)
         }
-        var info = SF_INFO(frames: 0, samplerate: Int32(sampleRate), channels: 1, format: type, sections: 0, seekable: 0)
-        let memory = MemoryFile()
-        var io = MemoryFile.virtualIO
-        guard let file = sf_open_virtual(&io, Int32(SFM_WRITE), &info, Unmanaged.passUnretained(memory).toOpaque()) else {
-            throw AudioError.cannotWrite(file: name, reason: String(cString: sf_strerror(nil)))
-        }
+        return SF_INFO(frames: 0, samplerate: Int32(sampleRate), channels: 1, format: type, sections: 0, seekable: 0)
+    }
+
+    /// Clipping for PCM (as soundfile opens files) and the mp3 encoder's settings.
+    static func configure(_ file: OpaquePointer, format: AudioFormat, sampleFormat: SampleFormat) {
         if sampleFormat == .pcm16 { sf_command(file, Int32(SFC_SET_CLIPPING), nil, Int32(SF_TRUE)) }
         if format == .mp3 {
             var mode = Int32(SF_BITRATE_MODE_CONSTANT)
@@ -102,11 +117,6 @@ public enum AudioWriter {
             var level = 0.25
             sf_command(file, Int32(SFC_SET_COMPRESSION_LEVEL), &level, Int32(MemoryLayout<Double>.size))
         }
-        let written = samples.withUnsafeBufferPointer { sf_writef_float(file, $0.baseAddress, sf_count_t($0.count)) }
-        let error = written == samples.count ? nil : String(cString: sf_strerror(file))
-        sf_close(file)
-        if let error { throw AudioError.cannotWrite(file: name, reason: error) }
-        return Data(memory.bytes)
     }
 }
 
@@ -121,50 +131,6 @@ extension AudioWriter {
         if Double(scaled) >= 2_147_483_647 { return 32767 }
         if scaled <= -2_147_483_648 || scaled.isNaN { return -32768 }
         return Int32(scaled.rounded(.toNearestOrEven)) >> 16
-    }
-}
-
-/// Audio written as it is produced, for pipes: a WAV header with the 0xFFFFFFFF sizes of a stream of
-/// unknown length (as OpenAI's streamed WAV has; libsndfile refuses to write WAV to a pipe), or headerless
-/// samples. The samples are converted exactly as `AudioWriter` converts them.
-public struct AudioStreamEncoder: Sendable {
-    public let format: AudioFormat
-    public let sampleFormat: SampleFormat
-    public let sampleRate: Int
-
-    /// Only `wav` and `raw` stream sample by sample.
-    public init(format: AudioFormat, sampleFormat: SampleFormat, sampleRate: Int) throws {
-        guard format == .wav || format == .raw else {
-            throw AudioError.invalidArgument(name: "stream format", expected: "wav or raw", found: format.rawValue)
-        }
-        self.format = format; self.sampleFormat = sampleFormat; self.sampleRate = sampleRate
-    }
-
-    /// What goes before the first samples: the 44-byte WAV header (nothing for raw).
-    public var header: Data {
-        guard format == .wav else { return Data() }
-        let width = sampleFormat == .pcm16 ? 2 : 4
-        var bytes = Data()
-        func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
-        func u16(_ v: UInt16) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
-        bytes.append(contentsOf: Array("RIFF".utf8)); u32(0xFFFF_FFFF); bytes.append(contentsOf: Array("WAVEfmt ".utf8))
-        u32(16); u16(sampleFormat == .pcm16 ? 1 : 3); u16(1); u32(UInt32(sampleRate)); u32(UInt32(sampleRate * width))
-        u16(UInt16(width)); u16(UInt16(8 * width))
-        bytes.append(contentsOf: Array("data".utf8)); u32(0xFFFF_FFFF)
-        return bytes
-    }
-
-    /// The samples as little-endian PCM16 (libsndfile's clipping conversion) or float32.
-    public func encode(_ samples: [Float]) -> Data {
-        var bytes = Data(capacity: samples.count * 4)
-        for x in samples {
-            if sampleFormat == .pcm16 {
-                withUnsafeBytes(of: Int16(AudioWriter.pcm16(x)).littleEndian) { bytes.append(contentsOf: $0) }
-            } else {
-                withUnsafeBytes(of: x.bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
-            }
-        }
-        return bytes
     }
 }
 

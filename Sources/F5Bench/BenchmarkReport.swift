@@ -12,6 +12,8 @@ public struct BackendResult: Codable, Sendable {
     public var ditGFLOPS: Double
     public var fractionOfFP32Peak: Double
     public var fractionOfInt8Peak: Double?
+    /// Seconds to the first audio of a streamed 4-chunk paragraph (short first chunk, as the server streams).
+    public var timeToFirstAudio: Double?
     /// Maximum resident set of the process that ran it.
     public var peakMemoryMB: Double
 }
@@ -57,12 +59,12 @@ public struct BenchmarkReport: Codable, Sendable {
         md += "- model: \(model); N = \(frames) frames, \(steps) steps, CFG \(f(cfgStrength, 1)) (batch of 2), "
         md += "\(f(workload.total * 2 / 1e12, 3)) TFLOP per step (attention \(f(100 * workload.attentionFLOPs / workload.total, 0)) %)\n"
         md += "- date: \(date)\n\n"
-        md += "| backend | total s | load | text | reference | sampling | vocoder | s/step | RTF | DiT GFLOP/s | of fp32 peak | of int8 peak | peak MB |\n"
-        md += "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n"
+        md += "| backend | total s | load | text | reference | sampling | vocoder | s/step | RTF | first audio s | DiT GFLOP/s | of fp32 peak | of int8 peak | peak MB |\n"
+        md += "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n"
         for r in results {
             let s = r.stages
             md += "| \(r.backend) | \(f(s.total)) | \(f(s.load)) | \(f(s.text, 3)) | \(f(s.reference, 3)) | \(f(s.sampling)) | \(f(s.vocoder, 3)) "
-            md += "| \(f(r.medianStepSeconds, 3)) | \(f(r.stages.realTimeFactor)) | \(f(r.ditGFLOPS, 0)) | \(f(100 * r.fractionOfFP32Peak, 0)) % "
+            md += "| \(f(r.medianStepSeconds, 3)) | \(f(r.stages.realTimeFactor)) | \(r.timeToFirstAudio.map { f($0) } ?? "-") | \(f(r.ditGFLOPS, 0)) | \(f(100 * r.fractionOfFP32Peak, 0)) % "
             md += "| \(r.fractionOfInt8Peak.map { f(100 * $0, 0) + " %" } ?? "-") | \(f(r.peakMemoryMB, 0)) |\n"
         }
         md += "\n"

@@ -43,6 +43,7 @@ public struct EndToEndRun {
             runs.append(try synthesizer.generate(text: text, voice: voice, options: options))
         }
         let result = runs.sorted { $0.timings.total < $1.timings.total }[runs.count / 2]
+        let firstAudio = try timeToFirstAudio(synthesizer)
         let architecture = synthesizer.model.architecture
         let chunkFrames = result.plan.chunks.map(\.frames)
         let workloads = chunkFrames.map { DiTWorkload(architecture: architecture, frames: $0) }
@@ -55,8 +56,50 @@ public struct EndToEndRun {
             backend: backend.rawValue, repeats: runs.count, stages: t, medianStepSeconds: medianStep,
             ditGFLOPS: gflops, fractionOfFP32Peak: gflops / peaks.fp32GFLOPS,
             fractionOfInt8Peak: backend == .direct && peaks.int8GOPS > 0 ? gflops / peaks.int8GOPS : nil,
-            peakMemoryMB: Self.peakResidentMB())
+            timeToFirstAudio: firstAudio, peakMemoryMB: Self.peakResidentMB())
         return Outcome(measured: measured, synthesis: result, workload: workloads[0], frames: chunkFrames[0])
+    }
+
+    /// Seconds from asking for a streamed paragraph of `streamChunks` chunks (the server's way: a short
+    /// first chunk, the voice prepared anew) to its first audio; the rest is not synthesized.
+    func timeToFirstAudio(_ synthesizer: Synthesizer) throws -> Double {
+        var options = self.options
+        options.fixedFrames = nil
+        options.shortFirstChunk = true
+        let clock = Stopwatch()
+        let voice = try synthesizer.prepareVoice(audio: reference, name: "reference", transcript: referenceText)
+        let text = try Self.paragraph(chunks: Self.streamChunks, synthesizer: synthesizer, voice: voice, options: self.options)
+        final class Box: @unchecked Sendable { var result: Result<Double, Error> = .success(0) }
+        let box = Box(), done = DispatchSemaphore(value: 0)
+        Task {
+            do {
+                // Leaving the loop drops the stream, which stops the synthesis within one step.
+                for try await _ in synthesizer.stream(text: text, voice: voice, options: options) { break }
+                box.result = .success(clock.elapsed)
+            } catch { box.result = .failure(error) }
+            done.signal()
+        }
+        done.wait()
+        return try box.result.get()
+    }
+
+    static let streamChunks = 4
+
+    /// Sentences added until the one-shot plan has `chunks` chunks for this voice.
+    static func paragraph(chunks: Int, synthesizer: Synthesizer, voice: Voice, options: SynthesisOptions) throws -> String {
+        let sentences = ["The morning train was late again, so everyone waited on the cold platform.",
+                         "A small dog watched the pigeons and barked at every one of them.",
+                         "When the doors finally opened, the crowd moved in without a word.",
+                         "Outside the window, the city slowly woke up under a grey sky."]
+        var text = ""
+        var options = options
+        options.fixedFrames = nil
+        for i in 0..<200 {
+            let longer = text + (text.isEmpty ? "" : " ") + sentences[i % sentences.count]
+            if try synthesizer.plan(text: longer, voice: voice, options: options).chunks.count > chunks { break }
+            text = longer
+        }
+        return text
     }
 
     /// Maximum resident set size of this process so far.

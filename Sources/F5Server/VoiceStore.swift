@@ -13,6 +13,7 @@ final class VoiceStore: @unchecked Sendable {
     private let synthesizer: Synthesizer
     private let lock = NSLock()
     private var prepared: [String: Voice] = [:]
+    private let preparation = DispatchQueue(label: "f5tts.voice-preparation")
 
     init(directory: String, synthesizer: Synthesizer) {
         library = VoiceLibrary(directory: directory)
@@ -22,31 +23,46 @@ final class VoiceStore: @unchecked Sendable {
     static func isBuiltIn(_ id: String) -> Bool { id == builtInID || openAINames.contains(id) }
 
     /// The prepared voice for `id`, nil when there is none. `transcript` replaces the stored one (`ref_text`).
-    func voice(_ id: String, transcript: String? = nil) throws -> Voice? {
+    /// Preparing is CPU work: it runs on a queue of its own, one voice at a time (so concurrent requests
+    /// for a voice prepare it once), never on the threads that serve requests.
+    func voice(_ id: String, transcript: String? = nil) async throws -> Voice? {
         let key = transcript.map { "\(id)\u{0}\($0)" } ?? id
         if let cached = cached(key) { return cached }
-        let voice: Voice
-        if Self.isBuiltIn(id) {
-            voice = try synthesizer.prepareVoice(audio: BuiltinVoice.audio(), name: "built-in voice",
-                                                 transcript: transcript ?? BuiltinVoice.transcript)
-        } else {
-            guard let entry = try library.entry(id) else { return nil }
-            voice = try synthesizer.prepareVoice(path: entry.audioPath, transcript: transcript ?? entry.transcript)
+        return try await withCheckedThrowingContinuation { continuation in
+            preparation.async { [self] in
+                continuation.resume(with: Result {
+                    if let cached = cached(key) { return cached }
+                    let voice: Voice
+                    if Self.isBuiltIn(id) {
+                        voice = try synthesizer.prepareVoice(audio: BuiltinVoice.audio(), name: "built-in voice",
+                                                             transcript: transcript ?? BuiltinVoice.transcript)
+                    } else {
+                        guard let entry = try library.entry(id) else { return nil }
+                        voice = try synthesizer.prepareVoice(path: entry.audioPath, transcript: transcript ?? entry.transcript)
+                    }
+                    remember(key, voice)
+                    return voice
+                })
+            }
         }
-        remember(key, voice)
-        return voice
     }
 
     /// Stores an uploaded clip as voice `name` once it has been prepared (so a clip that cannot be used is
     /// refused before anything is written), and caches the prepared voice.
-    func add(name: String, audio: Data, audioExtension: String, transcript: String) throws {
-        let staging = FileManager.default.temporaryDirectory.appendingPathComponent("f5tts-upload-\(UUID().uuidString).\(audioExtension)")
-        try audio.write(to: staging)
-        defer { try? FileManager.default.removeItem(at: staging) }
-        let voice = try synthesizer.prepareVoice(path: staging.path, transcript: transcript)
-        try library.store(name: name, audio: audio, audioExtension: audioExtension, transcript: transcript)
-        forget(name)
-        remember(name, voice)
+    func add(name: String, audio: Data, audioExtension: String, transcript: String) async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
+            preparation.async { [self] in
+                continuation.resume(with: Result {
+                    let staging = FileManager.default.temporaryDirectory.appendingPathComponent("f5tts-upload-\(UUID().uuidString).\(audioExtension)")
+                    try audio.write(to: staging)
+                    defer { try? FileManager.default.removeItem(at: staging) }
+                    let voice = try synthesizer.prepareVoice(path: staging.path, transcript: transcript)
+                    try library.store(name: name, audio: audio, audioExtension: audioExtension, transcript: transcript)
+                    forget(name)
+                    remember(name, voice)
+                })
+            }
+        }
     }
 
     /// Removes a stored voice; false when there was none.

@@ -32,6 +32,9 @@ public struct SynthesisOptions: Codable, Equatable, Sendable {
     public var seed: UInt64 = 0
     /// Where the initial noise comes from.
     public var noiseGenerator: NoiseGenerator.Kind = .torch
+    /// Splits the first text chunk again at a quarter of the chunk size, as F5-TTS's socket server does,
+    /// so the first audio of a stream comes sooner. Off by default: the reference's one-shot plan.
+    public var shortFirstChunk = false
 
     public init() {}
 
@@ -39,7 +42,7 @@ public struct SynthesisOptions: Codable, Equatable, Sendable {
         case steps = "nfe_step", cfgStrength = "cfg_strength", swaySamplingCoef = "sway_sampling_coef", speed
         case fixedDuration = "fix_duration", fixedFrames = "fixed_frames", crossFadeDuration = "cross_fade_duration"
         case targetRMS = "target_rms", removeSilence = "remove_silence", method = "ode_method", seed
-        case noiseGenerator = "noise_generator"
+        case noiseGenerator = "noise_generator", shortFirstChunk = "short_first_chunk"
     }
 
     /// Absent fields keep their defaults.
@@ -57,6 +60,7 @@ public struct SynthesisOptions: Codable, Equatable, Sendable {
         method = try c.decodeIfPresent(ODEMethod.self, forKey: .method) ?? method
         seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? seed
         noiseGenerator = try c.decodeIfPresent(NoiseGenerator.Kind.self, forKey: .noiseGenerator) ?? noiseGenerator
+        shortFirstChunk = try c.decodeIfPresent(Bool.self, forKey: .shortFirstChunk) ?? shortFirstChunk
     }
 
     /// The defaults, overridden by the settings a bundle's manifest recommends.

@@ -64,7 +64,7 @@ public final class Synthesizer: @unchecked Sendable {
     private init(files: ModelFiles, backend: any LinearBackend, started clock: Stopwatch) throws {
         self.files = files
         self.backend = backend
-        frontEnd = LatinFrontEnd()
+        frontEnd = ReferenceFrontEnd()
         (vocabulary, model, vocoder) = try F5TTSError.wrapping {
             (try Vocabulary(data: Data(files.vocabularyText.utf8), source: files.vocabularySource),
              try DiT(bundle: files.f5, backend: backend), try Vocoder(bundle: files.vocoder, backend: backend))
@@ -76,6 +76,8 @@ public final class Synthesizer: @unchecked Sendable {
 
     /// Samples per second of every result (24000 for F5-TTS).
     public var sampleRate: Int { vocoder.architecture.sampleRate }
+    /// Samples per mel frame.
+    public var hopLength: Int { vocoder.architecture.hopLength }
 
     // MARK: - Voices
 
@@ -111,7 +113,7 @@ public final class Synthesizer: @unchecked Sendable {
                 reference: ReferenceLength(samples: reference.samples.count, sourceSamples: reference.sourceFrames,
                                            sourceSampleRate: reference.sourceSampleRate),
                 vocabulary: vocabulary, speed: options.speed, fixDuration: options.fixedDuration,
-                crossFadeDuration: options.crossFadeDuration, frontEnd: frontEnd)
+                crossFadeDuration: options.crossFadeDuration, shortFirstChunk: options.shortFirstChunk, frontEnd: frontEnd)
             if let frames = options.fixedFrames {
                 guard plan.chunks.count == 1 else {
                     throw F5TTSError.invalidArgument(name: "fixedFrames", expected: "a single-chunk text", found: "\(plan.chunks.count) chunks")

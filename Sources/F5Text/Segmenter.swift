@@ -1,5 +1,7 @@
-/// How `rjieba.cut` (rjieba 0.2.2: jieba-rs 0.11, HMM on) segments text without CJK ideographs, verified
-/// against rjieba on the fixture corpus. Only segment boundaries matter to the tokenizer, so segments are ranges.
+/// How `rjieba.cut` (rjieba 0.2.2: jieba-rs 0.11, HMM on) segments text, verified against rjieba on the
+/// fixture corpora. Block runs without CJK ideographs are cut here without the dictionary (its only
+/// entries of ASCII block characters are five words); runs with ideographs go to `Jieba`. Only segment
+/// boundaries matter to the tokenizer, so segments are ranges.
 enum Segmenter {
     /// The only dictionary entries made of ASCII block characters alone; each is taken wherever it occurs.
     private static let dictionaryWords: [[Unicode.Scalar]] = ["AT&T", "C++", "c++", "C#", "c#"].map {
@@ -13,24 +15,39 @@ enum Segmenter {
         }
     }
 
-    /// Characters jieba keeps together in one run: ASCII letters and digits and `+ # & . _ % -`
-    /// (and ideographs, which the tokenizer rejects before segmenting).
+    /// Characters jieba keeps together in one run: ASCII letters and digits, `+ # & . _ % -` and ideographs.
     private static func isBlock(_ s: Unicode.Scalar) -> Bool {
-        isAlnum(s) || blockPunctuation.contains(s)
+        isAlnum(s) || blockPunctuation.contains(s) || isIdeograph(s)
+    }
+
+    /// jieba-rs `is_cjk`: the CJK Unified Ideographs blocks, their extensions and compatibility ideographs.
+    static func isIdeograph(_ s: Unicode.Scalar) -> Bool {
+        switch s.value {
+        case 0x3400...0x4DBF, 0x4E00...0x9FFF, 0xF900...0xFAFF, 0x20000...0x2A6DF, 0x2A700...0x2EBEF,
+             0x2F800...0x2FA1F:
+            return true
+        default:
+            return false
+        }
     }
 
     private static let blockPunctuation = Set("+#&._%-".unicodeScalars)
 
     private static func isConnector(_ s: Unicode.Scalar) -> Bool { s == "." || s == "_" || s == "-" }
 
-    static func segments(_ text: [Unicode.Scalar]) -> [Range<Int>] {
+    /// Loads the jieba data the first time a block run holds an ideograph.
+    static func segments(_ text: [Unicode.Scalar]) throws -> [Range<Int>] {
         var result: [Range<Int>] = []
         var i = 0
         while i < text.count {
             if isBlock(text[i]) {
                 var end = i
                 while end < text.count, isBlock(text[end]) { end += 1 }
-                cutBlockRun(text, i..<end, into: &result)
+                if text[i..<end].contains(where: isIdeograph) {
+                    try Jieba.shared().cut(text, i..<end, into: &result)
+                } else {
+                    cutBlockRun(text, i..<end, into: &result)
+                }
                 i = end
             } else {
                 // Every non-block code point is its own segment, except that CR LF stays together.
@@ -64,8 +81,8 @@ enum Segmenter {
     }
 
     /// Words (alnum runs joined by single `. _ -` between alnum, one optional trailing `%`) and gaps
-    /// (maximal runs of the other block punctuation).
-    private static func cutStretch(_ text: [Unicode.Scalar], _ stretch: Range<Int>, into result: inout [Range<Int>]) {
+    /// (maximal runs of the other block punctuation, and of any other characters the HMM hands over).
+    static func cutStretch(_ text: [Unicode.Scalar], _ stretch: Range<Int>, into result: inout [Range<Int>]) {
         var i = stretch.lowerBound
         let end = stretch.upperBound
         func alnumEnd(from k: Int) -> Int {

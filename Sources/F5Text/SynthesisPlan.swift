@@ -57,10 +57,12 @@ public struct SynthesisPlan: Codable, Equatable, Sendable {
     /// Plans `genText` spoken in the voice of a reference clip of `reference` length whose transcript is
     /// `refText`. `fixDuration` (seconds, reference included) overrides the speed-based duration, and is
     /// shared across chunks as the reference does; `crossFadeDuration` only matters for that sharing.
-    /// `frontEnd` turns text into tokens (`LatinFrontEnd` unless a language's front end is given).
+    /// `frontEnd` turns text into tokens (the reference's own, `ReferenceFrontEnd`, unless another is given).
+    /// `shortFirstChunk` splits the first chunk again at a quarter of the size (F5-TTS's socket server
+    /// does so to send its first audio sooner).
     public init(refText: String, genText: String, reference: ReferenceLength, vocabulary: Vocabulary,
-                speed: Double = 1, fixDuration: Double? = nil, crossFadeDuration: Double = 0.15,
-                frontEnd: any TextFrontEnd = LatinFrontEnd()) throws {
+                speed: Double = 1, fixDuration: Double? = nil, crossFadeDuration: Double = 0.15, shortFirstChunk: Bool = false,
+                frontEnd: any TextFrontEnd = ReferenceFrontEnd()) throws {
         try Self.validate(reference: reference, speed: speed, fixDuration: fixDuration,
                           crossFadeDuration: crossFadeDuration)
         let normalisedRef = try ReferenceText.normalised(refText)
@@ -70,7 +72,10 @@ public struct SynthesisPlan: Codable, Equatable, Sendable {
         let maxChars = Chunker.maxChars(
             refTextBytes: normalisedRef.utf8.count, samples: reference.sourceSamples,
             sampleRate: reference.sourceSampleRate, speed: speed)
-        let texts = Chunker.chunks(genText, maxChars: maxChars)
+        var texts = Chunker.chunks(genText, maxChars: maxChars)
+        if shortFirstChunk, let first = texts.first {
+            texts = Chunker.chunks(first, maxChars: max(1, maxChars / 4)) + texts.dropFirst()
+        }
         guard !texts.isEmpty else { throw TextError.emptyText(argument: "text") }
 
         let fullRef = ReferenceText.withTrailingSpace(normalisedRef)
@@ -123,7 +128,7 @@ public struct SynthesisPlan: Codable, Equatable, Sendable {
     }
 
     /// Refuses text that is only whitespace, or whose every other character is outside the vocabulary (the
-    /// reference would silently read all of them as spaces). Also rejects Chinese characters (pinyin).
+    /// reference would silently read all of them as spaces).
     private static func requireKnownCharacters(_ text: String, argument: String, vocabulary: Vocabulary,
                                                frontEnd: any TextFrontEnd) throws {
         let tokens = try frontEnd.tokens(for: text, argument: argument)

@@ -8,7 +8,7 @@ public enum TextError: Error, LocalizedError, CustomStringConvertible, Equatable
     case invalidVocabularyEncoding(file: String, expected: String)
     case emptyText(argument: String)
     case noKnownCharacters(argument: String, text: String)
-    case needsPinyin(argument: String, character: String, offset: Int)
+    case cannotReadChineseData(file: String, reason: String)
     case invalidArgument(name: String, expected: String, found: String)
     case tooManyFrames(chunk: Int, frames: Int, limit: Int)
 
@@ -22,9 +22,8 @@ public enum TextError: Error, LocalizedError, CustomStringConvertible, Equatable
             return "\(argument): expected text to speak, found nothing but whitespace"
         case let .noKnownCharacters(argument, text):
             return "\(argument): expected at least one character of the model's vocabulary, found none in \"\(text)\""
-        case let .needsPinyin(argument, character, offset):
-            return "\(argument): Chinese character \"\(character)\" (U+\(Self.hex(character))) at offset \(offset) "
-                + "needs pinyin conversion, which is not supported yet; expected Latin-script text"
+        case let .cannotReadChineseData(file, reason):
+            return "\(file): cannot read the Chinese segmentation and pinyin data: \(reason)"
         case let .invalidArgument(name, expected, found): return "\(name): expected \(expected), found \(found)"
         case let .tooManyFrames(chunk, frames, limit):
             return "chunk \(chunk): expected at most \(limit) mel frames (reference + generated), found \(frames); "
@@ -33,8 +32,4 @@ public enum TextError: Error, LocalizedError, CustomStringConvertible, Equatable
     }
 
     public var errorDescription: String? { description }
-
-    private static func hex(_ character: String) -> String {
-        character.unicodeScalars.map { String($0.value, radix: 16, uppercase: true) }.joined(separator: " U+")
-    }
 }

@@ -5,15 +5,16 @@ public protocol TextFrontEnd: Sendable {
     func tokens(for text: String, argument: String) throws -> [String]
 }
 
-/// The front end for text without Chinese characters (`Tokenizer`).
-public struct LatinFrontEnd: TextFrontEnd {
+/// The reference's own front end (`Tokenizer`): Latin-script and Chinese text alike. The Chinese data is
+/// loaded the first time a text needs it, so text without Chinese characters pays nothing for it.
+public struct ReferenceFrontEnd: TextFrontEnd {
     public init() {}
     public func tokens(for text: String, argument: String) throws -> [String] { try Tokenizer.tokens(for: text, argument: argument) }
 }
 
-/// F5-TTS 1.1.22 `convert_char_to_pinyin([text])` for text without Chinese characters: one token per code
-/// point, plus a `" "` token before some multi-character ASCII segments (the reference's word-boundary
-/// hint, after rjieba 0.2.2's segmentation: `Segmenter`).
+/// F5-TTS 1.1.22 `convert_char_to_pinyin([text])`: rjieba 0.2.2's segments (`Segmenter`), then per segment
+/// its code points (pure ASCII, with a `" "` token before some multi-character segments: the reference's
+/// word-boundary hint), pypinyin readings (all 3-byte characters), or a mix of both.
 public enum Tokenizer {
     /// The reference's `str.maketrans` replacements, applied before anything else.
     private static let replacements: [Unicode.Scalar: Unicode.Scalar] = [
@@ -22,46 +23,48 @@ public enum Tokenizer {
     /// A previous token from this set suppresses the inserted space.
     private static let spaceSuppressors: Set<String> = [" ", ":", "'", "\""]
 
-    /// The token list for `text`. `argument` names the text in errors (e.g. "--text").
-    /// Throws `needsPinyin` for Chinese characters, whose pypinyin readings are not implemented.
+    /// The token list for `text`. `argument` names the text in errors (e.g. "--text"); the only errors are
+    /// Chinese data files missing from the bundle.
     public static func tokens(for text: String, argument: String = "text") throws -> [String] {
         let scalars = text.unicodeScalars.map { replacements[$0] ?? $0 }
-        if let offset = scalars.firstIndex(where: needsPinyin) {
-            throw TextError.needsPinyin(argument: argument, character: String(scalars[offset]), offset: offset)
-        }
         var tokens: [String] = []
         tokens.reserveCapacity(scalars.count + scalars.count / 4)
-        for segment in Segmenter.segments(scalars) {
-            if scalars[segment].allSatisfy(\.isASCII) {
+        for range in try Segmenter.segments(scalars) {
+            let segment = scalars[range]
+            let bytes = PythonText.utf8Count(segment)
+            if bytes == segment.count {
                 if segment.count > 1, let last = tokens.last, !spaceSuppressors.contains(last) { tokens.append(" ") }
-                tokens.append(contentsOf: scalars[segment].map { String($0) })
+                tokens.append(contentsOf: segment.map { String($0) })
+            } else if bytes == 3 * segment.count {
+                let readings = try readings(of: segment)
+                for (scalar, reading) in zip(segment, readings) {
+                    if isChinese(scalar) { tokens.append(" ") }
+                    tokens.append(reading)
+                }
             } else {
-                // Non-ASCII segments are single code points here (§2); pypinyin's only readings among them:
-                tokens.append(contentsOf: nonASCIITokens(scalars[segment.lowerBound]))
+                for scalar in segment {
+                    if scalar.value < 256 {
+                        tokens.append(String(scalar))
+                    } else if isChinese(scalar) {
+                        tokens.append(" ")
+                        tokens += try readings(of: [scalar])
+                    } else {
+                        tokens.append(String(scalar))
+                    }
+                }
             }
         }
         return tokens
     }
 
-    /// A lone non-ASCII code point: `〇` is read "ling2"; other code points in U+3100–U+9FFF count as
-    /// Chinese for the reference (`is_chinese`) and get a leading space; everything else is itself.
-    private static func nonASCIITokens(_ s: Unicode.Scalar) -> [String] {
-        switch s.value {
-        case 0x3007: return ["ling2"]
-        case 0x3100...0x9FFF: return [" ", String(s)]
-        default: return [String(s)]
-        }
+    /// `lazy_pinyin(segment, style=TONE3, tone_sandhi=True)`; kana, Hangul or CJK punctuation alone are
+    /// read as themselves without loading the readings.
+    private static func readings(of segment: ArraySlice<Unicode.Scalar>) throws -> [String] {
+        guard segment.contains(where: Pinyin.hasReadingsRange) else { return [PythonText.string(segment)] }
+        return try Pinyin.shared().lazyPinyin(segment)
     }
 
-    /// CJK ideographs (which also change jieba's segmentation) and the private-use block where pypinyin
-    /// has readings (70 of these 80 code points): they need a pinyin conversion this port does not have yet.
-    private static func needsPinyin(_ s: Unicode.Scalar) -> Bool {
-        switch s.value {
-        case 0x3400...0x4DBF, 0x4E00...0x9FFF, 0xF900...0xFAFF, 0x20000...0x2A6DF, 0x2A700...0x2EBEF,
-             0x2F800...0x2FA1F, 0xE815...0xE864:
-            return true
-        default:
-            return false
-        }
-    }
+    /// The reference's `is_chinese`: U+3100–U+9FFF (so also bopomofo, Hangul jamo, enclosed CJK, but not
+    /// 〇, kana, full-width forms or compatibility ideographs) gets a space token before its reading.
+    private static func isChinese(_ s: Unicode.Scalar) -> Bool { (0x3100...0x9FFF).contains(s.value) }
 }

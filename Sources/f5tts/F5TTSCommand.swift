@@ -7,7 +7,7 @@ struct F5TTSCommand: AsyncParsableCommand {
         commandName: "f5tts",
         abstract: "Run F5-TTS from its 4-bit bundle on the CPU.",
         version: f5ttsVersion,
-        subcommands: [SpeakCommand.self, EditCommand.self, ServeCommand.self, DemoCommand.self, BenchCommand.self, VocodeCommand.self, InspectCommand.self,
+        subcommands: [SpeakCommand.self, EditCommand.self, ServeCommand.self, BatchCommand.self, DemoCommand.self, BenchCommand.self, VocodeCommand.self, InspectCommand.self,
                       VerifyCommand.self, DownloadCommand.self, QuantizeCommand.self, MakeSyntheticCommand.self,
                       BenchChildCommand.self])
 }

@@ -2,7 +2,6 @@ import ArgumentParser
 import F5Server
 import F5TTS
 import Foundation
-import Hummingbird
 
 /// `f5tts serve`: OpenAI's speech API on this machine.
 struct ServeCommand: AsyncParsableCommand, ServerArguments {
@@ -16,6 +15,8 @@ struct ServeCommand: AsyncParsableCommand, ServerArguments {
     @Option(name: .customLong("api-key"), help: "Require Authorization: Bearer KEY on POST and DELETE (default: $F5TTS_API_KEY).")
     var apiKeyOption: String?
     @Option(name: .customLong("max-queue"), help: "Requests that may wait behind the running one (then 429).") var maxQueue = 8
+    @Option(name: .customLong("grace-period"), help: "Seconds that admitted requests may take to finish after SIGTERM/SIGINT.")
+    var gracePeriod = 60.0
     @OptionGroup var compute: ComputeOptions
 
     var voicesDirectory: String { voicesDir ?? VoiceLibrary.defaultDirectory }
@@ -24,15 +25,16 @@ struct ServeCommand: AsyncParsableCommand, ServerArguments {
     func validate() throws {
         if !(0...65535).contains(port) { throw ValidationError("--port must be 0 to 65535, got \(port)") }
         if maxQueue < 0 { throw ValidationError("--max-queue must not be negative, got \(maxQueue)") }
+        if !(gracePeriod >= 0 && gracePeriod <= 86400) { throw ValidationError("--grace-period must be 0 to 86400 seconds, got \(gracePeriod)") }
     }
 
     func run() async throws {
         let synthesizer = try model.load(backend: compute)
         let host = self.host
-        let app = buildApplication(self, synthesizer: synthesizer) { port in
+        try await runServer(self, synthesizer: synthesizer, gracePeriod: gracePeriod) { port in
             print("f5tts serve: listening on http://\(host):\(port)")
             fflush(stdout)
         }
-        try await app.runService()
+        print("f5tts serve: stopped")
     }
 }

@@ -98,11 +98,15 @@ struct SpeakCommand: ParsableCommand {
             ? try? AudioStreamEncoder(format: output.format ?? .wav, sampleFormat: output.sampleFormat, sampleRate: synthesizer.sampleRate)
             : nil
         var started = false
+        var streamError: Error?
         func send(_ chunk: AudioChunk) {
-            guard let stream else { return }
-            if !started { FileHandle.standardOutput.write(stream.header) }
-            started = true
-            FileHandle.standardOutput.write(stream.encode(chunk.samples))
+            guard let stream, streamError == nil else { return }
+            do {
+                if !started { FileHandle.standardOutput.write(stream.header) }
+                started = true
+                FileHandle.standardOutput.write(try stream.encode(chunk.samples))
+                if chunk.isLast { FileHandle.standardOutput.write(try stream.finish()) }
+            } catch { streamError = error }
         }
         var results: [SynthesisResult] = []
         for segment in script.segments {
@@ -111,6 +115,7 @@ struct SpeakCommand: ParsableCommand {
                                                     noise: initialNoise, progress: { bar.update($0) }, onAudio: send))
             bar.finish()
         }
+        if let streamError { throw streamError }
         var audio = results.flatMap(\.audio)
         if options.removeSilence && results.count > 1 { audio = GeneratedAudio.removingSilence(audio, sampleRate: synthesizer.sampleRate).samples }
         if stream == nil { try output.write(audio, sampleRate: synthesizer.sampleRate, to: outputPath) }

@@ -77,3 +77,18 @@ extension XCTestCase {
         return try XCTUnwrap(box.reply)
     }
 }
+
+/// A multipart/form-data body as browsers and `curl -F` send it, and its Content-Type.
+func multipartForm(_ fields: [(name: String, value: String)], file: (name: String, filename: String, data: Data)?) -> (body: Data, contentType: String) {
+    let boundary = "f5tts-test-\(UUID().uuidString)"
+    var body = Data()
+    for field in fields {
+        body += Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(field.name)\"\r\n\r\n\(field.value)\r\n".utf8)
+    }
+    if let file {
+        body += Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(file.name)\"; filename=\"\(file.filename)\"\r\nContent-Type: application/octet-stream\r\n\r\n".utf8)
+        body += file.data + Data("\r\n".utf8)
+    }
+    body += Data("--\(boundary)--\r\n".utf8)
+    return (body, "multipart/form-data; boundary=\(boundary)")
+}

@@ -63,3 +63,41 @@ enum Fixtures {
         return url
     }
 }
+
+extension Fixtures {
+    struct ChineseTokenCase {
+        var text: String
+        var tokens: [String]
+    }
+
+    /// chinese_tokens.tsv: text TAB tokens joined by "|" (make_chinese_fixtures.py keeps "|" out of texts).
+    static func chineseTokenCases() throws -> [ChineseTokenCase] {
+        let text = try String(contentsOf: folder.appendingPathComponent("chinese_tokens.tsv"), encoding: .utf8)
+        return text.split(separator: "\n").map { line in
+            let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
+            let tokens = fields[1].isEmpty ? [] : fields[1].split(separator: "|", omittingEmptySubsequences: false)
+            return ChineseTokenCase(text: String(fields[0]), tokens: tokens.map(String.init))
+        }
+    }
+}
+
+extension Fixtures {
+    /// jieba_units.json (make_chinese_fixtures.py).
+    struct JiebaUnits: Decodable {
+        var cuts: [Cut]
+        var routes: [Route]
+        var viterbi: [Viterbi]
+
+        struct Cut: Decodable { var text: String; var segments: [String] }
+        /// Ends are exclusive code-point indices; each route step is [log-probability, end].
+        struct Route: Decodable { var text: String; var dag: [[Int]]; var route: [[Double]] }
+        struct Viterbi: Decodable { var text: String; var labels: String }
+    }
+
+    /// pinyin_units.json: lazy_pinyin(text, TONE3) with and without tone sandhi.
+    struct PinyinCase: Decodable {
+        var text: String
+        var sandhi: [String]
+        var plain: [String]
+    }
+}

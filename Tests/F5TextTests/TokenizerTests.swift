@@ -31,15 +31,16 @@ final class TokenizerTests: XCTestCase {
         XCTAssertEqual(try Tokenizer.tokens(for: ""), [])
     }
 
-    func testChineseCharactersAreRefused() {
-        XCTAssertThrowsError(try Tokenizer.tokens(for: "hello 世界", argument: "--text")) { error in
-            XCTAssertEqual(error as? TextError, .needsPinyin(argument: "--text", character: "世", offset: 6))
-            XCTAssertTrue("\(error)".contains("U+4E16"), "\(error)")
-        }
-        for text in ["\u{3400}", "\u{F900}", "\u{20000}", "\u{2F800}", "\u{E815}"] {
-            XCTAssertThrowsError(try Tokenizer.tokens(for: "a" + text), text.debugDescription)
-        }
-        // Japanese kana, Hangul, bopomofo and CJK punctuation are not read with pinyin.
+    /// Values from the reference: a mixed segment reads only U+3100–U+9FFF, 〇 and the private-use readings
+    /// come without a space, kana, Hangul and CJK punctuation stay themselves.
+    func testChineseCharactersAreRead() throws {
+        XCTAssertEqual(try Tokenizer.tokens(for: "hello 世界"), ["h", "e", "l", "l", "o", " ", " ", "shi4", " ", "jie4"])
+        XCTAssertEqual(try Tokenizer.tokens(for: "a\u{3400}"), ["a", " ", "qiu1"])
+        XCTAssertEqual(try Tokenizer.tokens(for: "a\u{F900}"), ["a", "\u{F900}"])
+        XCTAssertEqual(try Tokenizer.tokens(for: "a\u{20000}"), ["a", "\u{20000}"])
+        XCTAssertEqual(try Tokenizer.tokens(for: "a\u{E815}"), ["a", "ye4"])
+        XCTAssertEqual(try Tokenizer.tokens(for: "IP地址"), ["I", "P", " ", "di4", " ", "zhi3"])
+        XCTAssertEqual(try Tokenizer.tokens(for: "\u{FF26}\u{FF15}模型"), ["\u{FF26}", "\u{FF15}", " ", "mo2", " ", "xing2"])
         XCTAssertEqual(try Tokenizer.tokens(for: "かㄅ한。"), ["か", " ", "ㄅ", "한", "。"])
     }
 

@@ -1,40 +1,55 @@
 import F5TTS
 import Foundation
 import Hummingbird
+import Prometheus
 
-/// What clients ask before they speak: models, voices, health.
+/// What clients and operators ask: models, health, metrics.
 struct InfoController<Context: RequestContext> {
     let synthesizer: Synthesizer
-    let voices: VoiceStore
     let queue: SynthesisQueue
+    let registry: PrometheusCollectorRegistry
+
+    /// OpenAI's model names map to the one model: clients send `tts-1` and the like.
+    static var modelNames: [String] { ["f5tts", "tts-1", "tts-1-hd", "gpt-4o-mini-tts"] }
 
     struct ModelList: ResponseEncodable { struct Model: Encodable { let id: String; let object = "model"; let owned_by = "f5tts" }
         let object = "list"; let data: [Model] }
-    struct VoiceList: ResponseEncodable { struct Entry: Encodable { let id: String; let name: String }
-        let voices: [Entry] }
-    struct Health: ResponseEncodable {
+    /// `GET /v1/audio/models`, the local servers' convention that Open WebUI reads.
+    struct AudioModelList: ResponseEncodable { struct Model: Encodable { let id: String }
+        let models: [Model] }
+    struct Health: Encodable {
         let status: String, model: String, backend: String, threads: Int, queue_depth: Int, busy: Bool
     }
 
     func addRoutes(to router: Router<Context>) {
         router.get("health", use: health)
         router.get("v1/models", use: models)
-        router.get("v1/audio/models", use: models)
-        router.get("v1/audio/voices", use: voiceList)
+        router.get("v1/audio/models", use: audioModels)
+        router.get("metrics", use: metrics)
     }
 
-    @Sendable func health(_ request: Request, context: Context) async throws -> Health {
-        Health(status: "ok", model: synthesizer.files.f5.tree.displayName, backend: synthesizer.backend.name,
-               threads: ComputeThreads.count, queue_depth: queue.depth, busy: queue.depth > 0)
+    /// 200 while serving, 503 once shutting down (so load balancers stop sending).
+    @Sendable func health(_ request: Request, context: Context) async throws -> Response {
+        let closed = queue.isClosed
+        let health = Health(status: closed ? "shutting_down" : "ok", model: synthesizer.files.f5.tree.displayName,
+                            backend: synthesizer.backend.name, threads: ComputeThreads.count, queue_depth: queue.depth, busy: queue.depth > 0)
+        return Response(status: closed ? .serviceUnavailable : .ok, headers: [.contentType: "application/json"],
+                        body: .init(byteBuffer: ByteBuffer(data: try JSONEncoder().encode(health))))
     }
 
-    /// OpenAI's model names map to the one model: clients send `tts-1` and the like.
     @Sendable func models(_ request: Request, context: Context) async throws -> ModelList {
-        ModelList(data: ["f5tts", "tts-1", "tts-1-hd", "gpt-4o-mini-tts"].map { ModelList.Model(id: $0) })
+        ModelList(data: Self.modelNames.map { ModelList.Model(id: $0) })
     }
 
-    @Sendable func voiceList(_ request: Request, context: Context) async throws -> VoiceList {
-        let stored = voices.library.names().map { VoiceList.Entry(id: $0, name: $0) }
-        return VoiceList(voices: [VoiceList.Entry(id: VoiceStore.builtInID, name: "Built-in voice")] + stored)
+    @Sendable func audioModels(_ request: Request, context: Context) async throws -> AudioModelList {
+        AudioModelList(models: Self.modelNames.map { AudioModelList.Model(id: $0) })
+    }
+
+    /// Prometheus's text format.
+    @Sendable func metrics(_ request: Request, context: Context) async throws -> Response {
+        var buffer: [UInt8] = []
+        registry.emit(into: &buffer)
+        return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: buffer)))
     }
 }

@@ -3,8 +3,8 @@ import Foundation
 import Hummingbird
 
 /// `POST /v1/audio/speech`: OpenAI's speech API on the one synthesizer. Everything that can be refused
-/// (body, fields, voice, text, queue) is checked before the response starts; `wav` and `pcm` then stream
-/// per text chunk, `sse` as `speech.audio.delta` events, the other formats once encoded.
+/// (body, fields, voices, text, queue) is checked before the response starts; the audio then streams
+/// per text chunk in every format (`sse`: as `speech.audio.delta` events).
 struct SpeechController<Context: RequestContext> {
     let synthesizer: Synthesizer
     let voices: VoiceStore
@@ -13,11 +13,16 @@ struct SpeechController<Context: RequestContext> {
     static var maxBody: Int { 1 << 20 }
     static var maxInput: Int { 4096 }
 
+    /// One piece of text and the voice that speaks it.
+    struct Part { var text: String; var voice: Voice }
+
     func addRoutes(to group: RouterGroup<Context>) {
         group.post("audio/speech", use: speech)
     }
 
     @Sendable func speech(_ request: Request, context: Context) async throws -> Response {
+        let arrived = ContinuousClock.now
+        guard !queue.isClosed else { throw OpenAIError.shuttingDown }
         var request = request
         let body: ByteBuffer
         do { body = try await request.collectBody(upTo: Self.maxBody) } catch {
@@ -27,50 +32,112 @@ struct SpeechController<Context: RequestContext> {
         let format = try Self.format(speech.responseFormat)
         let sse = try Self.isSSE(speech.streamFormat)
         let options = try options(speech)
-        guard let voice = try voices.voice(speech.voice.id, transcript: speech.refText) else {
-            throw OpenAIError(status: .notFound, message: "The voice '\(speech.voice.id)' does not exist: see GET /v1/audio/voices.",
-                              param: "voice", code: "voice_not_found")
-        }
-        do { _ = try synthesizer.plan(text: speech.input, voice: voice, options: options) } catch {
-            throw OpenAIError.badField("input", "\(error)")
-        }
-        guard queue.admit() else {
+        switch queue.admit() {
+        case .admitted: break
+        case .full:
             throw OpenAIError(status: .tooManyRequests, message: "The server is busy: \(queue.maxQueue) requests are already waiting.",
                               type: "rate_limit_error", code: "queue_full", headers: [.retryAfter: "5"])
+        case .closed: throw OpenAIError.shuttingDown
         }
-        let pieces = synthesizer.stream(text: speech.input, voice: voice, options: options)
-        let queue = self.queue, sampleRate = synthesizer.sampleRate
-        /// A body written piece by piece; a client that goes away cancels the synthesis (the stream stops
-        /// within one step) and frees its place in the queue.
-        func streamed(_ headers: HTTPFields, first: Data, _ encode: @escaping @Sendable (AudioChunk) throws -> Data,
-                      last: Data) -> Response {
-            Response(status: .ok, headers: headers, body: .init { [request] writer in
-                defer { queue.release() }
-                try await request.body.consumeWithCancellationOnInboundClose { _ in
-                    // Empty writes are skipped: an empty chunk ends a chunked body.
-                    if !first.isEmpty { try await writer.write(ByteBuffer(data: first)) }
-                    for try await piece in pieces { try await writer.write(ByteBuffer(data: try encode(piece))) }
-                    if !last.isEmpty { try await writer.write(ByteBuffer(data: last)) }
+        // From here on the place in the queue is held: given back on any error, or when the body is done.
+        let parts: [Part], plans: [SynthesisPlan], encoder: AudioStreamEncoder
+        do {
+            parts = try await self.parts(speech)
+            plans = try parts.map { part in
+                do { return try synthesizer.plan(text: part.text, voice: part.voice, options: options) } catch {
+                    throw OpenAIError.badField("input", "\(error)")
                 }
-                try await writer.finish(nil)
-            })
+            }
+            encoder = try AudioStreamEncoder(format: sse && format.audio == .wav ? .raw : format.audio, sampleFormat: .pcm16,
+                                             sampleRate: synthesizer.sampleRate)
+        } catch {
+            queue.release()
+            throw error
         }
-        if sse {
-            let delta = format.audio == .wav ? .raw : format.audio
-            return streamed([.contentType: "text/event-stream", .cacheControl: "no-cache"], first: Data(), { piece in
-                let audio = try AudioWriter.encode(samples: piece.samples, sampleRate: sampleRate, format: delta, sampleFormat: .pcm16)
-                return Data(Self.event(["type": "speech.audio.delta", "audio": audio.base64EncodedString()]).utf8)
-            }, last: Data(Self.event(["type": "speech.audio.done"]).utf8))
+        var headers: HTTPFields = [.contentType: sse ? "text/event-stream" : format.contentType, .cacheControl: "no-cache"]
+        headers[.init("X-F5-Seed")!] = "\(options.seed)"
+        headers[.init("X-F5-Chunks")!] = "\(plans.reduce(0) { $0 + $1.chunks.count })"
+        headers[.init("X-F5-Planned-Seconds")!] = String(format: "%.3f", plans.reduce(0) { $0 + plannedSeconds($1, options) })
+        headers[.init("X-Accel-Buffering")!] = "no"
+        let pieces = stream(parts, options: options)
+        let queue = self.queue
+        // Each piece is encoded and written as it comes; a client that goes away cancels the synthesis
+        // (the stream stops within one step) and frees its place in the queue.
+        return Response(status: .ok, headers: headers, body: .init { [request] writer in
+            defer { queue.release() }
+            var firstAudio: Double?
+            var audioSeconds = 0.0
+            func send(_ bytes: Data) async throws {
+                // An empty write would end a chunked body.
+                guard !bytes.isEmpty else { return }
+                try await writer.write(ByteBuffer(data: sse ? Self.delta(bytes) : bytes))
+            }
+            try await request.body.consumeWithCancellationOnInboundClose { _ in
+                if !sse { try await send(encoder.header) }
+                var pending = sse ? encoder.header : Data()
+                for try await piece in pieces {
+                    pending += try encoder.encode(piece.samples)
+                    if piece.isLast { pending += try encoder.finish() }
+                    if firstAudio == nil, !pending.isEmpty { firstAudio = (ContinuousClock.now - arrived).seconds }
+                    audioSeconds += Double(piece.samples.count) / Double(piece.sampleRate)
+                    try await send(pending)
+                    pending = Data()
+                }
+                if sse { try await writer.write(ByteBuffer(string: Self.event(["type": "speech.audio.done"]))) }
+            }
+            ServerMetrics.record(seconds: (ContinuousClock.now - arrived).seconds, audioSeconds: audioSeconds, firstAudio: firstAudio)
+            try await writer.finish(nil)
+        })
+    }
+
+    /// The pieces of every part in order; cancelling the consumer stops the running synthesis.
+    func stream(_ parts: [Part], options: SynthesisOptions) -> AsyncThrowingStream<AudioChunk, Error> {
+        let synthesizer = self.synthesizer
+        return AsyncThrowingStream { continuation in
+            let task = Task {
+                do {
+                    for (index, part) in parts.enumerated() {
+                        for try await var piece in synthesizer.stream(text: part.text, voice: part.voice, options: options) {
+                            piece.isLast = piece.isLast && index == parts.count - 1
+                            continuation.yield(piece)
+                        }
+                    }
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            continuation.onTermination = { _ in task.cancel() }
         }
-        if let encoder = try? AudioStreamEncoder(format: format.audio, sampleFormat: .pcm16, sampleRate: sampleRate) {
-            return streamed([.contentType: format.contentType], first: encoder.header, { encoder.encode($0.samples) }, last: Data())
+    }
+
+    /// Seconds of audio the plan makes (the chunks' generated frames less the cross-fades' overlaps).
+    func plannedSeconds(_ plan: SynthesisPlan, _ options: SynthesisOptions) -> Double {
+        let frames = plan.chunks.reduce(0) { $0 + max(0, $1.frames - plan.refFrames) }
+        let overlaps = Double(max(0, plan.chunks.count - 1)) * options.crossFadeDuration
+        return max(0, Double(frames * synthesizer.hopLength) / Double(synthesizer.sampleRate) - overlaps)
+    }
+
+    /// The voice (`voice`, with `ref_text` replacing its transcript), or with `multi_voice` the input split
+    /// by `[name]` tags, each a stored voice.
+    func parts(_ speech: SpeechRequest) async throws -> [Part] {
+        func voice(_ id: String, param: String) async throws -> Voice {
+            guard let voice = try await voices.voice(id, transcript: speech.refText) else { throw OpenAIError.voiceNotFound(id, param: param) }
+            return voice
         }
-        // Encoded formats need the whole audio (libsndfile patches their headers when it closes).
-        defer { queue.release() }
-        var samples: [Float] = []
-        for try await piece in pieces { samples += piece.samples }
-        let data = try AudioWriter.encode(samples: samples, sampleRate: sampleRate, format: format.audio, sampleFormat: .pcm16)
-        return Response(status: .ok, headers: [.contentType: format.contentType], body: .init(byteBuffer: ByteBuffer(data: data)))
+        guard speech.multiVoice == true else { return [Part(text: speech.input, voice: try await voice(speech.voice.id, param: "voice"))] }
+        let segments = VoiceTags.segments(speech.input).filter { !$0.text.isEmpty }
+        guard !segments.isEmpty else { throw OpenAIError.badField("input", "The input has no words outside its voice tags.") }
+        var parts: [Part] = []
+        for segment in segments {
+            let tag = segment.tag ?? VoiceTags.mainVoice
+            parts.append(Part(text: segment.text, voice: try await voice(tag == VoiceTags.mainVoice ? speech.voice.id : tag, param: "input")))
+        }
+        return parts
+    }
+
+    static func delta(_ audio: Data) -> Data {
+        Data(event(["type": "speech.audio.delta", "audio": audio.base64EncodedString()]).utf8)
     }
 
     static func event(_ fields: [String: String]) -> String {
@@ -139,6 +206,11 @@ struct SpeechController<Context: RequestContext> {
         }
         o.seed = r.seed ?? UInt64.random(in: 0..<(1 << 32))
         o.removeSilence = r.removeSilence ?? false
+        o.shortFirstChunk = r.shortFirstChunk ?? true
         return o
     }
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
 }

@@ -18,11 +18,16 @@ struct SpeechRequest: Decodable, Sendable {
     var crossFadeDuration: Double?
     var seed: UInt64?
     var removeSilence: Bool?
+    /// Split `input` by `[name]` tags, each a stored voice (`[main]`: `voice`), as F5-TTS's multi-voice CLI.
+    var multiVoice: Bool?
+    /// A short first text chunk, for earlier first audio (default on: streamed responses).
+    var shortFirstChunk: Bool?
 
     enum CodingKeys: String, CodingKey {
         case model, input, voice, responseFormat = "response_format", speed, streamFormat = "stream_format", instructions
         case refText = "ref_text", nfeStep = "nfe_step", cfgStrength = "cfg_strength", swaySamplingCoef = "sway_sampling_coef"
-        case crossFadeDuration = "cross_fade_duration", seed, removeSilence = "remove_silence"
+        case crossFadeDuration = "cross_fade_duration", seed, removeSilence = "remove_silence", multiVoice = "multi_voice"
+        case shortFirstChunk = "short_first_chunk"
     }
 }
 
@@ -52,6 +57,14 @@ struct OpenAIError: HTTPResponseError {
 
     static func badField(_ param: String, _ message: String) -> OpenAIError {
         OpenAIError(status: .badRequest, message: message, param: param)
+    }
+
+    static func voiceNotFound(_ id: String, param: String = "voice") -> OpenAIError {
+        OpenAIError(status: .notFound, message: "The voice '\(id)' does not exist: see GET /v1/audio/voices.", param: param, code: "voice_not_found")
+    }
+
+    static var shuttingDown: OpenAIError {
+        OpenAIError(status: .serviceUnavailable, message: "The server is shutting down.", type: "server_error", code: "shutting_down")
     }
 
     func response(from request: Request, context: some RequestContext) throws -> Response {

@@ -1,0 +1,251 @@
+import F5TTS
+import Foundation
+
+/// Runs one shard's jobs idempotently: a job is skipped when its record says ok for the same inputs and
+/// its output still has the recorded SHA-256; otherwise it is synthesised under its lock, written to a
+/// temporary file and renamed, and its record written after it. Killed at any moment and rerun, every job
+/// ends done exactly once with no partial file; two processes on one shard never write the same job.
+public final class BatchRunner {
+    /// What the command line sets for every job.
+    public struct Settings: Sendable {
+        public var outputDirectory: String
+        public var shard: Shard
+        /// Settings of jobs that give none of their own (its seed is not used).
+        public var options: SynthesisOptions
+        /// `--seed`: the seed of jobs without one, instead of the one derived from the id.
+        public var seedOverride: UInt64?
+        public var sampleFormat: SampleFormat
+        public var retryFailed: Bool
+        /// `ModelIdentity.of` the model.
+        public var model: String
+        public var backend: String
+
+        public init(outputDirectory: String, shard: Shard, options: SynthesisOptions, seedOverride: UInt64?, sampleFormat: SampleFormat,
+                    retryFailed: Bool, model: String, backend: String) {
+            self.outputDirectory = outputDirectory
+            self.shard = shard
+            self.options = options
+            self.seedOverride = seedOverride
+            self.sampleFormat = sampleFormat
+            self.retryFailed = retryFailed
+            self.model = model
+            self.backend = backend
+        }
+    }
+
+    public enum State: Equatable, Sendable {
+        /// Its output and record match the job as it is now.
+        case done
+        /// It failed before with these inputs (rerun with `retryFailed`).
+        case failed(String)
+        /// It has to run, and why.
+        case pending(String)
+
+        public var name: String {
+            switch self {
+            case .done: return "done"
+            case .failed: return "failed"
+            case .pending: return "pending"
+            }
+        }
+    }
+
+    /// A job of the shard with its settings and state.
+    public struct Planned: Sendable {
+        public let job: JobFile.ResolvedJob
+        public let options: SynthesisOptions
+        public let inputHash: String
+        public var state: State
+    }
+
+    public enum Event {
+        /// Before any synthesis: the shard's jobs and how many of them will run.
+        case planned(jobs: Int, toRun: Int)
+        /// The model was loaded (once, before the first job that runs).
+        case loaded(seconds: Double)
+        case skipped(id: String, state: State)
+        /// Another process holds the job's lock; it is waited for at the end.
+        case busy(id: String)
+        /// The job `number` of `total` to run finished (ok or failed); `eta` in seconds.
+        case finished(number: Int, total: Int, record: ResultRecord, eta: Double)
+        /// Another process finished it while this one waited.
+        case doneElsewhere(id: String)
+    }
+
+    /// What a run did.
+    public struct Outcome: Equatable, Sendable {
+        public var jobs = 0
+        /// Synthesised now (ok).
+        public var ran = 0
+        /// Already done (by an earlier run or another process).
+        public var skipped = 0
+        /// Ids whose record says failed at the end: failed now, or before and not retried.
+        public var failed: [String] = []
+    }
+
+    private let settings: Settings
+    private let jobs: [JobFile.ResolvedJob]
+    private let store: RecordStore
+    private let makeSynthesizer: () throws -> Synthesizer
+    private let report: (Event) -> Void
+    private var synthesizer: Synthesizer?
+    private var referenceDigests: [String: String] = [:]
+    private var currentVoice: (key: String, voice: Result<Voice, Error>)?
+
+    /// `jobs` are the whole file's or the shard's (only the shard's run); `makeSynthesizer` is called once,
+    /// the first time a job has to run.
+    public init(settings: Settings, jobs: [JobFile.ResolvedJob], synthesizer makeSynthesizer: @escaping () throws -> Synthesizer,
+                report: @escaping (Event) -> Void = { _ in }) {
+        self.settings = settings
+        self.jobs = jobs.filter { settings.shard.contains($0.id) }
+        self.store = RecordStore(outputDirectory: settings.outputDirectory)
+        self.makeSynthesizer = makeSynthesizer
+        self.report = report
+    }
+
+    /// The shard's jobs in the order they run (grouped by reference, each group in file order), with their state.
+    public func plan() throws -> [Planned] {
+        var firstLine: [String: Int] = [:]
+        for job in jobs where firstLine[Self.voiceKey(job)] == nil { firstLine[Self.voiceKey(job)] = job.job.line }
+        let ordered = jobs.sorted { (firstLine[Self.voiceKey($0)]!, $0.job.line) < (firstLine[Self.voiceKey($1)]!, $1.job.line) }
+        return try ordered.map { job in
+            let options = job.job.options(base: settings.options, seedOverride: settings.seedOverride)
+            let inputs = JobInputs(text: job.job.text, transcript: job.transcript, referenceSHA256: try referenceDigest(job.referenceAudio),
+                                   output: job.output, format: job.format.rawValue, sampleFormat: settings.sampleFormat.rawValue,
+                                   options: options, model: settings.model, backend: settings.backend)
+            let hash = inputs.hash
+            return Planned(job: job, options: options, inputHash: hash, state: state(job, inputHash: hash))
+        }
+    }
+
+    /// Whether the job's record and output match `inputHash`.
+    func state(_ job: JobFile.ResolvedJob, inputHash: String) -> State {
+        switch store.read(job.id) {
+        case .missing: return .pending("new")
+        case let .unreadable(reason): return .pending(reason)
+        case let .record(record):
+            guard record.inputHash == inputHash, record.output == job.output else { return .pending("its inputs or settings changed") }
+            if record.status == .failed { return .failed(record.error ?? "failed") }
+            guard let digest = Digest.sha256(file: store.outputPath(job.output)) else { return .pending("its output \(job.output) is missing") }
+            return digest == record.sha256 ? .done : .pending("its output \(job.output) does not match its record")
+        }
+    }
+
+    private func needsRun(_ state: State) -> Bool {
+        switch state {
+        case .done: return false
+        case .failed: return settings.retryFailed
+        case .pending: return true
+        }
+    }
+
+    /// Runs every job of the shard that is not done. Throws only for what stops the whole shard (the model,
+    /// the output folder); a job that fails gets a failed record and the others go on.
+    public func run() throws -> Outcome {
+        try store.create()
+        let planned = try plan()
+        var outcome = Outcome(jobs: planned.count)
+        let toRun = planned.filter { needsRun($0.state) }
+        report(.planned(jobs: planned.count, toRun: toRun.count))
+        for job in planned where !needsRun(job.state) {
+            report(.skipped(id: job.job.id, state: job.state))
+            if case .failed = job.state { outcome.failed.append(job.job.id) } else { outcome.skipped += 1 }
+        }
+        var number = 0, busy: [Planned] = [], spent = 0.0, synthesised = 0
+        func process(_ job: Planned, lock: JobLock) throws {
+            // Decided again under the lock: another process may have finished it meanwhile.
+            let now = state(job.job, inputHash: job.inputHash)
+            guard needsRun(now) else {
+                report(.doneElsewhere(id: job.job.id))
+                if case .failed = now { outcome.failed.append(job.job.id) } else { outcome.skipped += 1 }
+                return
+            }
+            number += 1
+            let record = try synthesise(job)
+            spent += record.seconds
+            synthesised += 1
+            let eta = spent / Double(synthesised) * Double(toRun.count - number)
+            if record.status == .ok { outcome.ran += 1 } else { outcome.failed.append(record.id) }
+            report(.finished(number: number, total: toRun.count, record: record, eta: eta))
+            withExtendedLifetime(lock) {}
+        }
+        for job in toRun {
+            guard let lock = try JobLock.acquire(store.lockPath(job.job.id), wait: false) else {
+                report(.busy(id: job.job.id))
+                busy.append(job)
+                continue
+            }
+            try process(job, lock: lock)
+        }
+        // Jobs another process was on: wait for it, then do them if it died before finishing.
+        for job in busy {
+            guard let lock = try JobLock.acquire(store.lockPath(job.job.id), wait: true) else { continue }
+            try process(job, lock: lock)
+        }
+        return outcome
+    }
+
+    /// One job, under its lock: the audio written atomically, then its record.
+    private func synthesise(_ job: Planned) throws -> ResultRecord {
+        store.removeLeftovers(job.job.id)
+        let attempt: Int
+        if case let .record(previous) = store.read(job.job.id) { attempt = previous.attempt + 1 } else { attempt = 1 }
+        let synthesizer = try loadedSynthesizer()
+        let clock = Stopwatch()
+        var record = ResultRecord(id: job.job.id, status: .ok, error: nil, output: job.job.output, seconds: 0, audioSeconds: 0,
+                                  realTimeFactor: 0, sha256: nil, inputHash: job.inputHash, seed: job.options.seed,
+                                  shard: settings.shard.description, worker: Worker.name, attempt: attempt, finishedAt: "")
+        do {
+            let voice = try self.voice(for: job.job, synthesizer: synthesizer)
+            let result = try synthesizer.generate(text: job.job.job.text, voice: voice, options: job.options)
+            let bytes = try AudioWriter.encode(samples: result.audio, sampleRate: result.sampleRate, format: job.job.format,
+                                               sampleFormat: settings.sampleFormat, name: job.job.output)
+            let path = store.outputPath(job.job.output)
+            let folder = (path as NSString).deletingLastPathComponent
+            do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
+                throw BatchError.cannotWrite(file: folder, reason: error.localizedDescription)
+            }
+            try AtomicFile.write(bytes, to: path, temporary: store.temporaryPath(job.job.id, job.job.format.fileExtension))
+            record.sha256 = Digest.sha256(bytes)
+            record.audioSeconds = result.timings.audioSeconds
+        } catch {
+            record.status = .failed
+            record.error = (error as? LocalizedError)?.errorDescription ?? "\(error)"
+        }
+        record.seconds = clock.elapsed
+        record.realTimeFactor = record.audioSeconds > 0 ? record.seconds / record.audioSeconds : 0
+        record.finishedAt = ISO8601DateFormatter().string(from: Date())
+        try store.write(record)
+        return record
+    }
+
+    private func loadedSynthesizer() throws -> Synthesizer {
+        if let synthesizer { return synthesizer }
+        let clock = Stopwatch()
+        let made = try makeSynthesizer()
+        synthesizer = made
+        report(.loaded(seconds: clock.elapsed))
+        return made
+    }
+
+    /// The job's voice, prepared once per reference (jobs run grouped by reference, so only the current
+    /// one is kept). A clip that cannot be prepared fails each of its jobs with the same message.
+    private func voice(for job: JobFile.ResolvedJob, synthesizer: Synthesizer) throws -> Voice {
+        let key = Self.voiceKey(job)
+        if let currentVoice, currentVoice.key == key { return try currentVoice.voice.get() }
+        let prepared = Result {
+            try synthesizer.prepareVoice(path: job.referenceAudio, transcript: job.transcript, targetRMS: settings.options.targetRMS)
+        }
+        currentVoice = (key, prepared)
+        return try prepared.get()
+    }
+
+    static func voiceKey(_ job: JobFile.ResolvedJob) -> String { job.referenceAudio + "\u{0}" + job.transcript }
+
+    private func referenceDigest(_ path: String) throws -> String {
+        if let known = referenceDigests[path] { return known }
+        guard let digest = Digest.sha256(file: path) else { throw BatchError.cannotRead(file: path, reason: "the reference clip cannot be read") }
+        referenceDigests[path] = digest
+        return digest
+    }
+}
