@@ -70,14 +70,14 @@ private final class SndfileStream {
     static let slice = 4096
     private var file: OpaquePointer?
     private var readEnd: Int32 = -1
-    private let memory = AppendOnlyFile()
+    private let memory = MemoryFile()
     private let name: String
 
     init(format: AudioFormat, sampleFormat: SampleFormat, sampleRate: Int) throws {
         name = "\(format.rawValue) stream"
         var info = try AudioWriter.sndfileInfo(sampleRate: sampleRate, format: format, sampleFormat: sampleFormat, name: name)
         if format == .flac {
-            var io = AppendOnlyFile.virtualIO
+            var io = MemoryFile.virtualIO
             file = sf_open_virtual(&io, Int32(SFM_WRITE), &info, Unmanaged.passUnretained(memory).toOpaque())
         } else {
             var fds: [Int32] = [0, 0]
@@ -134,41 +134,4 @@ private final class SndfileStream {
         }
         return out
     }
-}
-
-/// Virtual-I/O memory whose bytes, once taken, are final: later writes over them are dropped.
-private final class AppendOnlyFile {
-    var bytes: [UInt8] = []
-    var position = 0
-    var taken = 0
-
-    func takeNew() -> Data {
-        defer { taken = bytes.count }
-        return Data(bytes[taken...])
-    }
-
-    static func from(_ user: UnsafeMutableRawPointer?) -> AppendOnlyFile { Unmanaged<AppendOnlyFile>.fromOpaque(user!).takeUnretainedValue() }
-
-    static let virtualIO = SF_VIRTUAL_IO(
-        get_filelen: { sf_count_t(AppendOnlyFile.from($0).bytes.count) },
-        seek: { offset, whence, user in
-            let m = AppendOnlyFile.from(user)
-            let base = whence == SEEK_CUR ? m.position : whence == SEEK_END ? m.bytes.count : 0
-            m.position = max(0, base + Int(offset))
-            return sf_count_t(m.position)
-        },
-        read: { _, _, _ in 0 },
-        write: { pointer, count, user in
-            let m = AppendOnlyFile.from(user)
-            let n = Int(count), end = m.position + n
-            if end > m.bytes.count { m.bytes.append(contentsOf: repeatElement(0, count: end - m.bytes.count)) }
-            // Only bytes not yet taken may change.
-            let from = max(m.position, m.taken)
-            if from < end {
-                m.bytes.withUnsafeMutableBytes { $0.baseAddress!.advanced(by: from).copyMemory(from: pointer! + (from - m.position), byteCount: end - from) }
-            }
-            m.position = end
-            return count
-        },
-        tell: { sf_count_t(AppendOnlyFile.from($0).position) })
 }

@@ -165,15 +165,25 @@ final class SpeakTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: out.path))
     }
 
-    func testChineseTextGivesAClearError() throws {
+    /// Chinese text is planned with the reference's tokens (the fixture written by rjieba + pypinyin, in
+    /// the vocabulary's ids) and spoken.
+    func testChineseTextIsPlannedAsTheReferenceAndSpoken() throws {
         let f = try fixture()
-        let dir = try scratch()
-        let out = dir.appendingPathComponent("out.wav")
-        let run = try f5tts(arguments: common(f) + ["--text", "你好，世界。", "--output", out.path])
-        XCTAssertTrue((1...127).contains(run.status), "exit \(run.status)")
-        XCTAssertTrue(run.stderr.contains("你") && run.stderr.lowercased().contains("pinyin"), run.stderr)
-        XCTAssertFalse(run.stderr.contains("Fatal error"), run.stderr)
-        XCTAssertFalse(FileManager.default.fileExists(atPath: out.path))
+        let line = try String(contentsOf: fixturesFolder.appendingPathComponent("text/chinese_tokens.tsv"), encoding: .utf8)
+            .split(separator: "\n").first { $0.hasPrefix("我不喜欢日本和服。") }!
+        let parts = line.split(separator: "\t", maxSplits: 1)
+        let vocabulary = try String(contentsOf: fixturesFolder.appendingPathComponent("../../Sources/F5Text/Resources/vocab.txt"), encoding: .utf8)
+            .split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let expected = parts[1].split(separator: "|", omittingEmptySubsequences: false).map { vocabulary.firstIndex(of: String($0)) ?? 0 }
+        let plan = try f5tts(arguments: common(f) + ["--text", String(parts[0]), "--dry-run"])
+        XCTAssertEqual(plan.status, 0, plan.stderr)
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(plan.stdout.utf8)) as? [String: Any], plan.stdout)
+        let ids = try XCTUnwrap((json["chunks"] as? [[String: Any]])?.first?["token_ids"] as? [Int])
+        XCTAssertEqual(Array(ids.suffix(expected.count)), expected, "the text's tokens follow the reference text's")
+        let out = try scratch().appendingPathComponent("zh.wav")
+        let run = try f5tts(arguments: common(f) + ["--text", String(parts[0]), "--output", out.path])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertGreaterThan(try WAVFile(data: Data(contentsOf: out)).samples.count, 24000 / 2)
     }
 
     /// Standard output streams: a WAV whose sizes say "open-ended" (as OpenAI's streamed WAV), then the

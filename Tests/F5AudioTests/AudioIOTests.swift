@@ -126,7 +126,7 @@ final class CompressedAndStreamedAudioTests: XCTestCase {
     }
 
     /// mp3, Opus and FLAC streamed in uneven pieces decode (libsndfile's reader, content-sniffed) to the
-    /// whole clip: FLAC to the same PCM16 samples as the one-shot file, the lossy ones to its length.
+    /// whole clip: FLAC to the same samples as the one-shot FLAC file, the lossy ones to its length.
     func testEncodedFormatsStreamPieceByPiece() throws {
         let dir = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -144,9 +144,11 @@ final class CompressedAndStreamedAudioTests: XCTestCase {
             try bytes.write(to: URL(fileURLWithPath: path))
             let back = try AudioFile.read(path: path)
             if format == .flac {
-                let file = try AudioWriter.encode(samples: clip, sampleRate: 24000, format: .wav, sampleFormat: .pcm16)
-                try file.write(to: dir.appendingPathComponent("oneshot.wav"))
-                XCTAssertEqual(back.samples, try AudioFile.read(path: dir.appendingPathComponent("oneshot.wav").path).samples)
+                let file = try AudioWriter.encode(samples: clip, sampleRate: 24000, format: .flac, sampleFormat: .pcm16)
+                try file.write(to: dir.appendingPathComponent("oneshot.flac"))
+                let oneShot = try AudioFile.read(path: dir.appendingPathComponent("oneshot.flac").path).samples
+                XCTAssertEqual(back.samples.count, oneShot.count)
+                XCTAssertTrue(back.samples == oneShot, "streamed FLAC decodes to the one-shot file's samples")
             } else {
                 // Encoder delay and padding add a few frames; a missing piece would cost >= 1000 samples.
                 XCTAssertEqual(Double(back.frames), Double(clip.count), accuracy: 2400, "\(format)")
