@@ -27,10 +27,7 @@ public struct BatchJob: Equatable, Sendable {
                                 "sway_sampling_coef", "cross_fade_duration", "remove_silence"]
 
     /// Ids name files and records: ASCII letters, digits, `-`, `_`, `.`, not leading `.`, at most 128.
-    public static func isSafeID(_ id: String) -> Bool {
-        !id.isEmpty && id.utf8.count <= 128 && !id.hasPrefix(".")
-            && id.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "-_.".unicodeScalars.contains($0)) }
-    }
+    public static func isSafeID(_ id: String) -> Bool { isSafeFileName(id, maxLength: 128) }
 
     /// Parses one line; the problems found name this line and their field.
     public static func parse(_ text: Substring, line: Int) -> Result<BatchJob, LineProblems> {

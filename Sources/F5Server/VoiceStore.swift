@@ -28,40 +28,32 @@ final class VoiceStore: @unchecked Sendable {
     func voice(_ id: String, transcript: String? = nil) async throws -> Voice? {
         let key = transcript.map { "\(id)\u{0}\($0)" } ?? id
         if let cached = cached(key) { return cached }
-        return try await withCheckedThrowingContinuation { continuation in
-            preparation.async { [self] in
-                continuation.resume(with: Result {
-                    if let cached = cached(key) { return cached }
-                    let voice: Voice
-                    if Self.isBuiltIn(id) {
-                        voice = try synthesizer.prepareVoice(audio: BuiltinVoice.audio(), name: "built-in voice",
-                                                             transcript: transcript ?? BuiltinVoice.transcript)
-                    } else {
-                        guard let entry = try library.entry(id) else { return nil }
-                        voice = try synthesizer.prepareVoice(path: entry.audioPath, transcript: transcript ?? entry.transcript)
-                    }
-                    remember(key, voice)
-                    return voice
-                })
+        return try await preparing { [self] in
+            if let cached = cached(key) { return cached }
+            let voice: Voice
+            if Self.isBuiltIn(id) {
+                voice = try synthesizer.prepareVoice(audio: BuiltinVoice.audio(), name: "built-in voice",
+                                                     transcript: transcript ?? BuiltinVoice.transcript)
+            } else {
+                guard let entry = try library.entry(id) else { return nil }
+                voice = try synthesizer.prepareVoice(path: entry.audioPath, transcript: transcript ?? entry.transcript)
             }
+            remember(key, voice)
+            return voice
         }
     }
 
     /// Stores an uploaded clip as voice `name` once it has been prepared (so a clip that cannot be used is
     /// refused before anything is written), and caches the prepared voice.
     func add(name: String, audio: Data, audioExtension: String, transcript: String) async throws {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
-            preparation.async { [self] in
-                continuation.resume(with: Result {
-                    let staging = FileManager.default.temporaryDirectory.appendingPathComponent("f5tts-upload-\(UUID().uuidString).\(audioExtension)")
-                    try audio.write(to: staging)
-                    defer { try? FileManager.default.removeItem(at: staging) }
-                    let voice = try synthesizer.prepareVoice(path: staging.path, transcript: transcript)
-                    try library.store(name: name, audio: audio, audioExtension: audioExtension, transcript: transcript)
-                    forget(name)
-                    remember(name, voice)
-                })
-            }
+        try await preparing { [self] in
+            let staging = FileManager.default.temporaryDirectory.appendingPathComponent("f5tts-upload-\(UUID().uuidString).\(audioExtension)")
+            try audio.write(to: staging)
+            defer { try? FileManager.default.removeItem(at: staging) }
+            let voice = try synthesizer.prepareVoice(path: staging.path, transcript: transcript)
+            try library.store(name: name, audio: audio, audioExtension: audioExtension, transcript: transcript)
+            forget(name)
+            remember(name, voice)
         }
     }
 
@@ -71,7 +63,14 @@ final class VoiceStore: @unchecked Sendable {
         return try library.remove(name)
     }
 
-    private func cached(_ key: String) -> Voice? { lock.lock(); defer { lock.unlock() }; return prepared[key] }
+    /// Runs `work` on the preparation queue (CPU work, kept off the threads that serve requests).
+    private func preparing<T>(_ work: @escaping () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            preparation.async { continuation.resume(with: Result(catching: work)) }
+        }
+    }
+
+        private func cached(_ key: String) -> Voice? { lock.lock(); defer { lock.unlock() }; return prepared[key] }
     private func remember(_ key: String, _ voice: Voice) { lock.lock(); prepared[key] = voice; lock.unlock() }
     /// Drops every cached form of `name` (with or without a replaced transcript).
     private func forget(_ name: String) {

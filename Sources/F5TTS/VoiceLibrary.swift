@@ -19,10 +19,7 @@ public struct VoiceLibrary: Sendable {
     }
 
     /// Names that are safe as file names: ASCII letters, digits, `-`, `_`, `.` (not leading), at most 64.
-    public static func isSafeName(_ name: String) -> Bool {
-        !name.isEmpty && name.count <= 64 && !name.hasPrefix(".")
-            && name.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "-_.".unicodeScalars.contains($0)) }
-    }
+    public static func isSafeName(_ name: String) -> Bool { isSafeFileName(name, maxLength: 64) }
 
     /// The stored voices: safe names with a clip and a transcript, sorted.
     public func names() -> [String] {
