@@ -11,6 +11,7 @@ public struct EndToEndRun {
     public var model: String
     public var backend: BackendKind
     public var cacheBudgetBytes: Int?
+    public var attention: AttentionKind?
     public var convention: F5Convention?
     public var reference: DecodedAudio
     public var referenceText: String
@@ -18,9 +19,11 @@ public struct EndToEndRun {
     public var options: SynthesisOptions
     public var repeats: Int
 
-    public init(model: String, backend: BackendKind, cacheBudgetBytes: Int? = nil, convention: F5Convention? = nil,
-                reference: DecodedAudio, referenceText: String, text: String, options: SynthesisOptions, repeats: Int) {
-        self.model = model; self.backend = backend; self.cacheBudgetBytes = cacheBudgetBytes; self.convention = convention
+    public init(model: String, backend: BackendKind, cacheBudgetBytes: Int? = nil, attention: AttentionKind? = nil,
+                convention: F5Convention? = nil, reference: DecodedAudio, referenceText: String, text: String,
+                options: SynthesisOptions, repeats: Int) {
+        self.model = model; self.backend = backend; self.cacheBudgetBytes = cacheBudgetBytes; self.attention = attention
+        self.convention = convention
         self.reference = reference
         self.referenceText = referenceText; self.text = text; self.options = options; self.repeats = repeats
     }
@@ -36,7 +39,8 @@ public struct EndToEndRun {
     }
 
     public func run(peaks: MachinePeaks) throws -> Outcome {
-        let synthesizer = try Synthesizer(model: model, backend: backend, cacheBudgetBytes: cacheBudgetBytes, convention: convention)
+        let synthesizer = try Synthesizer(model: model, backend: backend, cacheBudgetBytes: cacheBudgetBytes, attention: attention,
+                                          convention: convention)
         var runs: [SynthesisResult] = []
         for _ in 0..<max(repeats, 1) {
             let voice = try synthesizer.prepareVoice(audio: reference, name: "reference", transcript: referenceText)

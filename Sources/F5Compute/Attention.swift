@@ -6,19 +6,36 @@ import Foundation
 /// laid out as to_q / to_k / to_v produce them (head h owns columns h*headDim ..< (h+1)*headDim).
 public enum Attention {
     /// Blocked: per head, blocks of `queryBlock` queries against all keys. The score block
-    /// (queryBlock x n floats) stays in L2; the full heads x n x n scores never exist. With
-    /// AVX-512 and headDim a multiple of 16 this is the fused C kernel (ck_attention_head);
-    /// otherwise tasks (head, block) run on `ComputeThreads.count` workers, each calling
-    /// single-threaded sgemm.
+    /// (queryBlock x n floats) stays in L2; the full heads x n x n scores never exist.
+    /// `.int8` is the integer C kernel (ck_attention_int_head; vectorised from AVX2 up when headDim is
+    /// a multiple of 16). `.fp32` with AVX-512 and headDim a multiple of 16 is the fused fp32 C kernel
+    /// (ck_attention_head); otherwise tasks (head, block) run on `ComputeThreads.count` workers, each
+    /// calling single-threaded sgemm.
     public static func forward(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
                                out: UnsafeMutablePointer<Float>, n: Int, heads: Int, headDim: Int,
-                               rowStride: Int? = nil, queryBlock: Int = 64) {
+                               rowStride: Int? = nil, queryBlock: Int = 64, kind: AttentionKind = .fp32) {
         let ld = rowStride ?? heads * headDim
         precondition(ld >= heads * headDim && queryBlock > 0, "row stride too small for heads x headDim")
         guard n > 0, heads > 0, headDim > 0 else { return }
-        if ck_attention_fused_available(headDim) != 0 {
-            fused(q: q, k: k, v: v, out: out, n: n, heads: heads, headDim: headDim, ld: ld, queryBlock: queryBlock)
+        switch kind {
+        case .int8:
+            precondition(headDim % 2 == 0 && headDim <= 256, "int8 attention needs an even headDim <= 256")
+            let qmax = kind.quantizedMax
+            perHead(n: n, heads: heads, headDim: headDim, queryBlock: queryBlock,
+                    scratchBytes: ck_attention_int_scratch_bytes(n, headDim, queryBlock)) { column, row0, row1, scale, scratch in
+                ck_attention_int_head(q + column, k + column, v + column, out + column, n, headDim, ld, row0, row1,
+                                      queryBlock, scale, qmax, scratch)
+            }
             return
+        case .fp32 where ck_attention_fused_available(headDim) != 0:
+            perHead(n: n, heads: heads, headDim: headDim, queryBlock: queryBlock,
+                    scratchBytes: ck_attention_scratch_floats(n, headDim, queryBlock) * 4) { column, row0, row1, scale, scratch in
+                ck_attention_head(q + column, k + column, v + column, out + column, n, headDim, ld, row0, row1,
+                                  queryBlock, scale, scratch.assumingMemoryBound(to: Float.self))
+            }
+            return
+        case .fp32:
+            break
         }
         let blocks = (n + queryBlock - 1) / queryBlock
         let tasks = heads * blocks
@@ -37,32 +54,28 @@ public enum Attention {
         }
     }
 
-    /// The fused C kernel (AVX-512), no BLAS. Tasks are whole heads when there are at least 4 per
-    /// worker, otherwise each head is cut into equal row ranges (on block boundaries) so that
-    /// there are; workers take tasks from a shared counter, so one slowed down by other load does
+    /// Runs a one-head C kernel (no BLAS) over every head. Tasks are whole heads when there are at
+    /// least 4 per worker, otherwise each head is cut into equal row ranges (on block boundaries) so
+    /// that there are; workers take tasks from a shared counter, so one slowed down by other load does
     /// not hold the rest up. Each task packs its head's K and V once.
-    private static func fused(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
-                              out: UnsafeMutablePointer<Float>, n: Int, heads: Int, headDim: Int, ld: Int,
-                              queryBlock: Int) {
+    /// `kernel(column, row0, row1, scale, scratch)` computes the head at `column` for rows row0 ..< row1.
+    private static func perHead(n: Int, heads: Int, headDim: Int, queryBlock: Int, scratchBytes: Int,
+                                _ kernel: (Int, Int, Int, Float, UnsafeMutableRawPointer) -> Void) {
+        let scale = 1 / Float(headDim).squareRoot()
         let blocks = (n + queryBlock - 1) / queryBlock
         let threads = min(ComputeThreads.count, heads * blocks)
         let perHead = min(blocks, (4 * threads + heads - 1) / heads)
         let tasks = heads * perHead
         let workers = min(threads, tasks)
-        let scale = 1 / Float(headDim).squareRoot()
-        let floats = ck_attention_scratch_floats(n, headDim, queryBlock)
         let counter = TaskCounter()
         ComputeThreads.parallelFor(workers) { _ in
-            Scratch.with(bytes: floats * 4) { raw in
-                let scratch = raw.assumingMemoryBound(to: Float.self)
+            Scratch.with(bytes: scratchBytes) { scratch in
                 while let task = counter.next(below: tasks) {
                     let head = task / perHead, part = task % perHead
-                    let column = head * headDim
                     // Row ranges on block boundaries: part p owns blocks [p B / P, (p + 1) B / P).
                     let row0 = blocks * part / perHead * queryBlock
                     let row1 = min(n, blocks * (part + 1) / perHead * queryBlock)
-                    ck_attention_head(q + column, k + column, v + column, out + column, n, headDim, ld,
-                                      row0, row1, queryBlock, scale, scratch)
+                    kernel(head * headDim, row0, row1, scale, scratch)
                 }
             }
         }

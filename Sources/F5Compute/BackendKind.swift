@@ -11,10 +11,12 @@ public enum BackendKind: String, Codable, CaseIterable, Sendable {
 }
 
 /// Makes the backend for `kind`. `cacheBudgetBytes` only matters for `.dequant`
-/// (nil: half of physical memory).
-public func makeLinearBackend(_ kind: BackendKind, cacheBudgetBytes: Int? = nil) -> any LinearBackend {
+/// (nil: half of physical memory); `attention` nil: the path's own (`AttentionKind.standard(for:)`).
+public func makeLinearBackend(_ kind: BackendKind, cacheBudgetBytes: Int? = nil,
+                              attention: AttentionKind? = nil) -> any LinearBackend {
+    let attention = attention ?? .standard(for: kind)
     switch kind {
-    case .dequant: return DequantBLASBackend(cacheBudgetBytes: cacheBudgetBytes)
-    case .direct: return DirectInt4Backend()
+    case .dequant: return DequantBLASBackend(cacheBudgetBytes: cacheBudgetBytes, attention: attention)
+    case .direct: return DirectInt4Backend(attention: attention)
     }
 }

@@ -7,13 +7,15 @@ import Foundation
 /// `Q4Tensor.dequantizeRows`), cached under a budget, multiplied with OpenBLAS sgemm.
 public final class DequantBLASBackend: LinearBackend {
     public let name = "dequant"
+    public let attention: AttentionKind
     public let cache: DequantTileCache
     /// Rows per tile: about this many bytes of fp32 each, so a partly cached weight still runs
     /// large sgemm calls.
     static let tileBytes = 8 << 20
 
     /// `cacheBudgetBytes` nil: half of physical memory.
-    public init(cacheBudgetBytes: Int? = nil) {
+    public init(cacheBudgetBytes: Int? = nil, attention: AttentionKind = .standard(for: .dequant)) {
+        self.attention = attention
         cache = DequantTileCache(budgetBytes: cacheBudgetBytes ?? Int(ProcessInfo.processInfo.physicalMemory / 2))
     }
 

@@ -15,7 +15,8 @@ import F5Bundle
 /// final two fp32 roundings (the int32 sum is exact).
 public final class DirectInt4Backend: LinearBackend {
     public let name = "direct"
-    public init() {}
+    public let attention: AttentionKind
+    public init(attention: AttentionKind = .standard(for: .direct)) { self.attention = attention }
 
     public func prepare(_ weight: Q4Tensor, bias: [Float]?) -> any LinearLayer {
         DirectInt4Linear(weight: weight, bias: bias)

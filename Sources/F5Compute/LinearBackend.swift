@@ -12,5 +12,7 @@ public protocol LinearLayer: AnyObject, Sendable {
 /// An execution path for Q4 linear layers: prepares each weight once at load.
 public protocol LinearBackend: AnyObject, Sendable {
     var name: String { get }
+    /// The attention arithmetic that goes with this path.
+    var attention: AttentionKind { get }
     func prepare(_ weight: Q4Tensor, bias: [Float]?) -> any LinearLayer
 }

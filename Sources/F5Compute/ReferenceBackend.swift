@@ -4,6 +4,7 @@ import F5Bundle
 /// accumulates in float64. For tests and checks only (slow).
 public final class ReferenceBackend: LinearBackend {
     public let name = "reference"
+    public let attention = AttentionKind.fp32
     public init() {}
 
     public func prepare(_ weight: Q4Tensor, bias: [Float]?) -> any LinearLayer {

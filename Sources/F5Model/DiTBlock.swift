@@ -9,7 +9,7 @@ final class DiTBlock {
     init(_ weights: ModelWeights, index: Int, architecture a: F5Architecture) throws {
         dim = a.dim
         attnNorm = try AdaLayerNormZero(weights, block: index, dim: a.dim)
-        attn = try SelfAttention(weights, block: index, architecture: a)
+        attn = try SelfAttention(weights, block: index, architecture: a, kind: weights.backend.attention)
         ff = try FeedForward(weights, block: index, dim: a.dim, mult: a.ffMult)
     }
 

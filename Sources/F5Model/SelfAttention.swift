@@ -11,8 +11,9 @@ final class SelfAttention {
     let toV: Linear
     let toOut: Linear
     let rotary: RotaryEmbedding
+    let kind: AttentionKind
 
-    init(_ weights: ModelWeights, block: Int, architecture a: F5Architecture) throws {
+    init(_ weights: ModelWeights, block: Int, architecture a: F5Architecture, kind: AttentionKind) throws {
         let p = "transformer_blocks.\(block).attn."
         let inner = a.heads * a.dimHead
         heads = a.heads
@@ -22,6 +23,7 @@ final class SelfAttention {
         toV = try weights.linear(p + "to_v", in: a.dim, out: inner)
         toOut = try weights.linear(p + "to_out.0", in: inner, out: a.dim)
         rotary = RotaryEmbedding(headDim: a.dimHead, rotatedHeads: a.ropeHeads)
+        self.kind = kind
     }
 
     /// out [batch * frames, dim] from x [batch * frames, dim]. To save buffers, x is consumed (once
@@ -39,7 +41,7 @@ final class SelfAttention {
         for b in 0..<batch {
             let offset = b * frames * inner
             Attention.forward(q: query + offset, k: w.key + offset, v: w.value + offset,
-                                        out: x + offset, n: frames, heads: heads, headDim: headDim)
+                                        out: x + offset, n: frames, heads: heads, headDim: headDim, kind: kind)
         }
         toOut(x, rows: rows, into: out)
     }

@@ -48,12 +48,14 @@ public final class Synthesizer: @unchecked Sendable {
     /// - Parameters:
     ///   - backend: the Q4 execution path; the faster one on this CPU by default.
     ///   - cacheBudgetBytes: memory for the dequant path's fp32 tiles (default: half of RAM).
+    ///   - attention: the attention arithmetic (default: the path's own, `AttentionKind.standard(for:)`).
     ///   - convention: replaces the manifest's RoPE / text-mask convention.
     public convenience init(model: String, vocoder: String? = nil, vocabulary: String? = nil, backend: BackendKind = .fastest,
-                            cacheBudgetBytes: Int? = nil, convention: F5Convention? = nil) throws {
+                            cacheBudgetBytes: Int? = nil, attention: AttentionKind? = nil, convention: F5Convention? = nil) throws {
         let clock = Stopwatch()
         let files = try ModelFiles.locate(model: model, vocoder: vocoder, vocabulary: vocabulary, convention: convention)
-        try self.init(files: files, backend: makeLinearBackend(backend, cacheBudgetBytes: cacheBudgetBytes), started: clock)
+        try self.init(files: files, backend: makeLinearBackend(backend, cacheBudgetBytes: cacheBudgetBytes, attention: attention),
+                      started: clock)
     }
 
     /// Builds the model from bundles already loaded.

@@ -78,7 +78,7 @@ struct BatchCommand: ParsableCommand {
         let settings = BatchRunner.Settings(
             outputDirectory: out, shard: shard, options: synthesis.options(recommended: files.f5.manifest.inference),
             seedOverride: synthesis.seed, sampleFormat: sampleFormat, retryFailed: retryFailed,
-            model: ModelIdentity.of(files), backend: compute.backend.rawValue)
+            model: ModelIdentity.of(files), backend: compute.pathDescription)
         let runner = BatchRunner(settings: settings, jobs: file.jobs, synthesizer: { try Synthesizer(files: files, backend: backend!) },
                                  report: quiet ? { _ in } : { Self.log($0, shard: shard) })
         if dryRun { return try printPlan(runner.plan(), shard: shard, source: source, total: file.jobs.count) }

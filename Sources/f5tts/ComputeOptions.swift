@@ -10,6 +10,12 @@ struct ComputeOptions: ParsableArguments {
     /// The chosen path, or the faster one on this CPU.
     var backend: BackendKind { backendChoice ?? .fastest }
 
+    /// The path and its attention arithmetic, as `direct/int8`: what decides the output's numbers.
+    var pathDescription: String { "\(backend.rawValue)/\((attention ?? .standard(for: backend)).rawValue)" }
+
+    @Option(help: "Attention arithmetic: fp32 (the reference) or int8 (int8 Q·Kᵀ, 14-bit P × 12-bit V). Default: int8 with --backend direct, fp32 with dequant.")
+    var attention: AttentionKind?
+
     @Option(parsing: .unconditional, help: "Threads for OpenBLAS and our kernels together (default: all cores).")
     var threads: Int?
 
@@ -37,7 +43,7 @@ struct ComputeOptions: ParsableArguments {
     /// `configure()`, then the backend.
     func prepare() -> any LinearBackend {
         configure()
-        return makeLinearBackend(backend, cacheBudgetBytes: cacheMB.map { $0 << 20 })
+        return makeLinearBackend(backend, cacheBudgetBytes: cacheMB.map { $0 << 20 }, attention: attention)
     }
 }
 

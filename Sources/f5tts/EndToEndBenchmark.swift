@@ -33,6 +33,7 @@ struct EndToEndBenchmark {
             if let convention { arguments += ["--convention", convention.rawValue] }
             if let threads = compute.threads { arguments += ["--threads", String(threads)] }
             if let cacheMB = compute.cacheMB { arguments += ["--cache-mb", String(cacheMB)] }
+            if let attention = compute.attention { arguments += ["--attention", attention.rawValue] }
             if let audioPath, backend == backends.last { arguments += ["--audio", audioPath] }
             Log.info("running the \(backend.rawValue) backend (\(repeats) run(s))...")
             try runChild(arguments)
@@ -120,6 +121,7 @@ struct BenchChildCommand: ParsableCommand {
         options.steps = steps
         options.fixedFrames = frames
         let run = EndToEndRun(model: model, backend: compute.backend, cacheBudgetBytes: compute.cacheMB.map { $0 << 20 },
+                              attention: compute.attention,
                               convention: convention, reference: BuiltinVoice.audio(), referenceText: BuiltinVoice.transcript,
                               text: text, options: options, repeats: repeats)
         let peaks = MachinePeaks(threads: ComputeThreads.count, fp32GFLOPS: peakFP32, int8GOPS: peakInt8)

@@ -92,4 +92,75 @@ final class AttentionTests: XCTestCase {
             for i in 0..<n { XCTAssertEqual(out[i * ld + d], 7, "column past the head written at \(level)") }
         }
     }
+
+    /// Int8 attention: every level gives the same bits as the portable twin (scalar), and every level
+    /// is within the error bound that its quantization allows against float64 exact attention. The
+    /// cases hit the 8-key padding, the 3-row and 6-row tiles, the 64-key move to fp32, head widths that
+    /// the vectorised kernel takes (16, 64, 128) and ones it leaves to the twin (24, 2), keys with a large
+    /// shared offset (what the smoothing removes) and large scores.
+    func testInt8AtEveryLevelMatchesTheTwinAndStaysWithinItsBound() {
+        let cases: [(n: Int, heads: Int, d: Int, block: Int, range: Float, offset: Float)] = [
+            (1, 1, 64, 64, 2, 0), (13, 2, 16, 64, 2, 0), (150, 2, 64, 64, 3, 5), (97, 3, 128, 7, 2, 0),
+            (200, 1, 64, 48, 6, 0), (50, 2, 24, 16, 2, 1), (9, 1, 2, 4, 2, 0),
+        ]
+        for (n, heads, d, block, range, offset) in cases {
+            let ld = heads * d + 3
+            var rng = TestRandom(seed: UInt64(n * 31 + d))
+            let q = rng.floats(n * ld, -range, range), v = rng.floats(n * ld, -1, 1)
+            let k = rng.floats(n * ld, -range, range).enumerated().map { $0.element + ($0.offset % 7 == 0 ? offset : 0) }
+            let expected = naive(q, k, v, n: n, heads: heads, d: d, ld: ld)
+            let label = "N\(n) H\(heads) d\(d) block \(block)"
+            func run(_ level: ISALevel) -> [Float] {
+                ComputeISA.force(level)
+                var out = [Float](repeating: 0, count: n * ld)
+                Attention.forward(q: q, k: k, v: v, out: &out, n: n, heads: heads, headDim: d, rowStride: ld, queryBlock: block,
+                                  kind: .int8)
+                return out
+            }
+            let twin = run(.scalar)
+            for level in ComputeISA.supported where level != .scalar {
+                let out = run(level)
+                for i in 0..<n {
+                    for c in 0..<(heads * d) where out[i * ld + c].bitPattern != twin[i * ld + c].bitPattern {
+                        XCTFail("\(level) \(label): row \(i) column \(c): \(out[i * ld + c]) against the twin's \(twin[i * ld + c])")
+                        return
+                    }
+                }
+            }
+            for h in 0..<heads {
+                let bound = int8Bound(q, k, v, n: n, head: h, d: d, ld: ld)
+                var worst = 0.0
+                for i in 0..<n {
+                    for c in (h * d)..<((h + 1) * d) { worst = max(worst, abs(Double(twin[i * ld + c]) - expected[i * ld + c])) }
+                }
+                XCTAssertLessThanOrEqual(worst, bound, "\(label) head \(h)")
+                // One key: the output is that key's value (V minus its mean, plus the mean), whatever the rounding.
+                if n > 1 { XCTAssertGreaterThan(worst, 0, "\(label) head \(h): quantized attention cannot be exact") }
+            }
+        }
+    }
+
+    /// What int8 attention's rounding can do to one head's output, from its own data: each score moves by
+    /// at most delta (Q and K rounded to half a step of their row scales, in natural-log units), which
+    /// scales each softmax weight by at most e^(2 delta); P rounded to 1/(2 16383) of the row max (1) and
+    /// V to half a step of its channel scale add their own terms.
+    private func int8Bound(_ q: [Float], _ k: [Float], _ v: [Float], n: Int, head: Int, d: Int, ld: Int) -> Double {
+        let scale = 1 / Double(d).squareRoot(), c0 = head * d
+        let mean = (0..<d).map { p in (0..<n).reduce(0.0) { $0 + Double(k[$1 * ld + c0 + p]) } / Double(n) }
+        let keys = (0..<n).map { j in (0..<d).map { Double(k[j * ld + c0 + $0]) - mean[$0] } }
+        let queries = (0..<n).map { i in (0..<d).map { Double(q[i * ld + c0 + $0]) * scale } }
+        func step(_ row: [Double]) -> Double { row.map(abs).max()! / 127 }
+        var delta = 0.0
+        for qi in queries {
+            for kj in keys {
+                let sq = step(qi), sk = step(kj)
+                let e = sq / 2 * kj.map(abs).reduce(0, +) + sk / 2 * qi.map(abs).reduce(0, +) + Double(d) * sq * sk / 4
+                delta = max(delta, e)
+            }
+        }
+        let vmean = (0..<d).map { c in (0..<n).reduce(0.0) { $0 + Double(v[$1 * ld + c0 + c]) } / Double(n) }
+        let vspread = (0..<d).map { c in (0..<n).map { abs(Double(v[$0 * ld + c0 + c]) - vmean[c]) }.max()! }
+        let vmax = vspread.max()!
+        return (exp(2 * delta) - 1) * 2 * vmax + Double(n) / 16383 * vmax + vmax / 2047 / 2 + 1e-5
+    }
 }

@@ -17,6 +17,8 @@ final class FidelityTests: XCTestCase {
     func testSamplerDequantV1() throws { try checkRuns("v1", backend: .dequant, minimumSNR: Self.dequantSNR) }
     func testSamplerDirectV0() throws { try checkRuns("v0", backend: .direct, minimumSNR: Self.directSNR) }
     func testSamplerDirectV1() throws { try checkRuns("v1", backend: .direct, minimumSNR: Self.directSNR) }
+    func testSamplerDirectFP32AttentionV0() throws { try checkRuns("v0", backend: .direct, attention: .fp32, minimumSNR: Self.directSNR) }
+    func testSamplerDirectFP32AttentionV1() throws { try checkRuns("v1", backend: .direct, attention: .fp32, minimumSNR: Self.directSNR) }
 
     private func checkIntermediates(_ tag: String) throws {
         let fixture = try ModelFixtures.Convention(tag)
@@ -38,9 +40,10 @@ final class FidelityTests: XCTestCase {
         }
     }
 
-    private func checkRuns(_ tag: String, backend kind: BackendKind, minimumSNR: Double) throws {
+    private func checkRuns(_ tag: String, backend kind: BackendKind, attention: AttentionKind? = nil, minimumSNR: Double) throws {
         let fixture = try ModelFixtures.Convention(tag)
-        let sampler = FlowSampler(model: try DiT(bundle: fixture.bundle, backend: makeLinearBackend(kind)))
+        let backend = makeLinearBackend(kind, attention: attention)
+        let sampler = FlowSampler(model: try DiT(bundle: fixture.bundle, backend: backend))
         let cond = try fixture.tensor("cond"), noise = try fixture.tensor("noise")
         for (name, run) in fixture.runs.sorted(by: { $0.key < $1.key }) {
             let options = SamplerOptions(steps: run["steps"] as! Int, cfg: Float(run["cfg"] as! Double), sway: Float(run["sway"] as! Double),
@@ -54,8 +57,8 @@ final class FidelityTests: XCTestCase {
             XCTAssertEqual(result.frames, fixture.frames)
             XCTAssertEqual(progress, Array(1...options.steps))
             let value = snr(result.mel, reference: try fixture.tensor("final_\(name)"))
-            print("[\(tag) \(kind.rawValue)] final_\(name): SNR \(value) dB")
-            XCTAssertGreaterThanOrEqual(value, minimumSNR, "\(tag) \(kind.rawValue) \(name)")
+            print("[\(tag) \(kind.rawValue)/\(backend.attention.rawValue)] final_\(name): SNR \(value) dB")
+            XCTAssertGreaterThanOrEqual(value, minimumSNR, "\(tag) \(kind.rawValue)/\(backend.attention.rawValue) \(name)")
         }
     }
 }

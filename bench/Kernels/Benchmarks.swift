@@ -74,29 +74,30 @@ struct KernelBenchmarks {
                             dequantCachedOverSgemmStats: cachedOverSgemm, directOverDequantStats: directOverDequant)
     }
 
-    /// Blocked attention against sgemm-softmax-sgemm per head, sampled together.
+    /// Blocked fp32 attention against sgemm-softmax-sgemm per head and against int8 attention, sampled together.
     func attention(n: Int, heads: Int, headDim: Int) -> AttentionResult {
         let width = heads * headDim
         let q = randomFloats(n * width), k = q.reversed() as [Float], v = randomFloats(n * width).map { $0 * 0.5 }
         var out = [Float](repeating: 0, count: n * width)
         let block = attentionBlock
+        func blocked(_ kind: AttentionKind) {
+            Attention.forward(q: q, k: k, v: v, out: &out, n: n, heads: heads, headDim: headDim, queryBlock: block ?? 64,
+                              kind: kind)
+        }
         let kernels: [() -> Void] = [
-            {
-                if let block {
-                    Attention.forward(q: q, k: k, v: v, out: &out, n: n, heads: heads, headDim: headDim, queryBlock: block)
-                } else {
-                    Attention.forward(q: q, k: k, v: v, out: &out, n: n, heads: heads, headDim: headDim)
-                }
-            },
+            { blocked(.fp32) },
             { Attention.materialized(q: q, k: k, v: v, out: &out, n: n, heads: heads, headDim: headDim) },
+            { blocked(.int8) },
         ]
-        let (t, load) = measuringOthers { interleavedSamples(kernels, watch: [(0, 1)], sampling: sampling) }
-        var speedup = RatioStats(ratios(t, 0, over: 1))
+        let (t, load) = measuringOthers { interleavedSamples(kernels, watch: [(0, 1), (2, 0)], sampling: sampling) }
+        var speedup = RatioStats(ratios(t, 0, over: 1)), int8Speedup = RatioStats(ratios(t, 2, over: 0))
         speedup.otherCores = load
-        let blocked = median(t[0]), plain = median(t[1])
+        int8Speedup.otherCores = load
+        let fp32 = median(t[0]), plain = median(t[1]), int8 = median(t[2])
         let flop = 4.0 * Double(n * n * headDim * heads)
-        return AttentionResult(n: n, heads: heads, headDim: headDim, blockedGFLOPS: flop / blocked / 1e9,
-                               materializedGFLOPS: flop / plain / 1e9, blockedMs: blocked * 1e3, materializedMs: plain * 1e3,
-                               speedup: speedup.median, speedupStats: speedup)
+        return AttentionResult(n: n, heads: heads, headDim: headDim, blockedGFLOPS: flop / fp32 / 1e9,
+                               materializedGFLOPS: flop / plain / 1e9, blockedMs: fp32 * 1e3, materializedMs: plain * 1e3,
+                               speedup: speedup.median, speedupStats: speedup, int8GFLOPS: flop / int8 / 1e9,
+                               int8Ms: int8 * 1e3, int8Speedup: int8Speedup.median, int8SpeedupStats: int8Speedup)
     }
 }

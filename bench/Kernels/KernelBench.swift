@@ -119,6 +119,10 @@ struct KernelBench: ParsableCommand {
             + "sgemm-softmax-sgemm per head \(format(a.materializedMs, 2)) ms (\(format(a.materializedGFLOPS)) GFLOP/s), "
             + "speedup \(a.speedupStats.map(describe) ?? ratio(a.speedup) + "x") over \(a.speedupStats?.rounds ?? 0) rounds, "
             + "other processes \(a.speedupStats?.otherCores.map(cores) ?? "? cores")"
+            + (a.int8Ms.map { ms in
+                "\n          int8 \(format(ms, 2)) ms (\(format(a.int8GFLOPS ?? 0)) GFLOP/s-equivalent), int8 / fp32 blocked "
+                    + (a.int8SpeedupStats.map(describe) ?? ratio(a.int8Speedup ?? 0) + "x")
+            } ?? "")
     }
 
     /// Why two reports' ratios cannot be compared (nil: they can). Ratios move with the CPU model, the

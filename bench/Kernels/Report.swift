@@ -24,6 +24,12 @@ struct AttentionResult: Codable {
     /// Median of the per-round ratios materialized time / blocked time.
     var speedup: Double
     var speedupStats: RatioStats?
+    /// The int8 kernel (same blocking): GFLOP/s-equivalent, milliseconds, and the per-round ratio
+    /// fp32 blocked time / int8 time. Absent in reports from before it existed.
+    var int8GFLOPS: Double?
+    var int8Ms: Double?
+    var int8Speedup: Double?
+    var int8SpeedupStats: RatioStats?
 }
 
 /// One checked ratio as the check saw it: each measurement (the first and any repeats) and the outcome.

@@ -133,6 +133,22 @@ int ck_attention_fused_available(size_t head_dim);
 void ck_attention_head(const float *q, const float *k, const float *v, float *out, size_t n, size_t head_dim,
                        size_t ld, size_t row0, size_t row1, size_t query_block, float scale, float *scratch);
 
+/* ---- Attention for one head with integer Q K^T (the quantized twin of ck_attention_head). ----
+ *
+ * Same arguments and result as ck_attention_head, computed as SageAttention does: K minus its mean
+ * over the n keys (exact under softmax), each key row and each query row (times scale log2 e)
+ * quantized to integers in [-qmax, qmax] with one fp32 scale per row (round to nearest even), the
+ * scores as exact int32 dot products times the two scales, softmax in fp32, P V in fp32.
+ * qmax <= 2047 and head_dim <= 256 (int32 cannot overflow); head_dim must be even.
+ * Every level computes bit-identical scores. `scratch`: ck_attention_int_scratch_bytes(...) bytes,
+ * any alignment; packs K and V once per call. Single-threaded. */
+size_t ck_attention_int_scratch_bytes(size_t n, size_t head_dim, size_t query_block);
+/* 1 when the vectorised (AVX2) kernel runs for this head_dim (a multiple of 16); else the portable twin. */
+int ck_attention_int_vectorised(size_t head_dim);
+void ck_attention_int_head(const float *q, const float *k, const float *v, float *out, size_t n, size_t head_dim,
+                           size_t ld, size_t row0, size_t row1, size_t query_block, float scale, int qmax,
+                           void *scratch);
+
 #ifdef __cplusplus
 }
 #endif
