@@ -14,8 +14,10 @@ public struct BackendResult: Codable, Sendable {
     public var fractionOfInt8Peak: Double?
     /// Seconds to the first audio of a streamed 4-chunk paragraph (short first chunk, as the server streams).
     public var timeToFirstAudio: Double?
-    /// Maximum resident set of the process that ran it.
+    /// Maximum resident set of the process that ran it (before the fidelity probe).
     public var peakMemoryMB: Double
+    /// The attention arithmetic it ran (`AttentionKind`); absent in reports from before it was chosen.
+    public var attention: String?
 }
 
 /// The published benchmark: both backends on one model, the machine, and their ratio.
@@ -31,6 +33,8 @@ public struct BenchmarkReport: Codable, Sendable {
     public var results: [BackendResult]
     /// Seconds per step of the reference PyTorch pipeline, when measured in the same run.
     public var referenceStepSeconds: Double?
+    /// The direct path's output against the dequant path's, when both ran.
+    public var fidelity: PathFidelity?
 
     public init(date: String, machine: ComputeEnvironment, peaks: MachinePeaks, model: String, frames: Int, steps: Int,
                 cfgStrength: Double, workload: DiTWorkload, results: [BackendResult], referenceStepSeconds: Double?) {
@@ -59,11 +63,11 @@ public struct BenchmarkReport: Codable, Sendable {
         md += "- model: \(model); N = \(frames) frames, \(steps) steps, CFG \(f(cfgStrength, 1)) (batch of 2), "
         md += "\(f(workload.total * 2 / 1e12, 3)) TFLOP per step (attention \(f(100 * workload.attentionFLOPs / workload.total, 0)) %)\n"
         md += "- date: \(date)\n\n"
-        md += "| backend | total s | load | text | reference | sampling | vocoder | s/step | RTF | first audio s | DiT GFLOP/s | of fp32 peak | of int8 peak | peak MB |\n"
-        md += "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n"
+        md += "| backend | attention | total s | load | text | reference | sampling | vocoder | s/step | RTF | first audio s | DiT GFLOP/s | of fp32 peak | of int8 peak | peak MB |\n"
+        md += "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n"
         for r in results {
             let s = r.stages
-            md += "| \(r.backend) | \(f(s.total)) | \(f(s.load)) | \(f(s.text, 3)) | \(f(s.reference, 3)) | \(f(s.sampling)) | \(f(s.vocoder, 3)) "
+            md += "| \(r.backend) | \(r.attention ?? "-") | \(f(s.total)) | \(f(s.load)) | \(f(s.text, 3)) | \(f(s.reference, 3)) | \(f(s.sampling)) | \(f(s.vocoder, 3)) "
             md += "| \(f(r.medianStepSeconds, 3)) | \(f(r.stages.realTimeFactor)) | \(r.timeToFirstAudio.map { f($0) } ?? "-") | \(f(r.ditGFLOPS, 0)) | \(f(100 * r.fractionOfFP32Peak, 0)) % "
             md += "| \(r.fractionOfInt8Peak.map { f(100 * $0, 0) + " %" } ?? "-") | \(f(r.peakMemoryMB, 0)) |\n"
         }
@@ -73,6 +77,13 @@ public struct BenchmarkReport: Codable, Sendable {
             for r in results { md += "- \(r.backend) / PyTorch reference per step: **\(f(r.medianStepSeconds / reference))x** (reference \(f(reference)) s/step, same run)\n" }
         } else {
             md += "- PyTorch reference: not measured in this run (see bench/reference/README.md)\n"
+        }
+        if let fidelity {
+            md += "\n## Fidelity: \(fidelity.path) against \(fidelity.reference), same model, text and noise\n\n"
+            md += "SNR in dB (higher is closer; the reference's own fp16 inference reaches ~34 dB waveform / ~37.5 dB mel on trained weights).\n\n"
+            md += "| output | SNR dB |\n|---|---|\n"
+            md += "| mel (whole synthesis) | \(f(fidelity.melSNR, 1)) |\n| waveform (whole synthesis) | \(f(fidelity.waveformSNR, 1)) |\n"
+            for stage in fidelity.stages { md += "| one forward: \(stage.stage) | \(f(stage.snr, 1)) |\n" }
         }
         if let chartFile { md += "\n![where the time goes](\(chartFile))\n" }
         return md

@@ -36,6 +36,8 @@ public struct EndToEndRun {
         /// The first chunk's DiT workload and frames (reference included).
         public var workload: DiTWorkload
         public var frames: Int
+        /// Audio, mel and one forward's stages, for comparing paths.
+        public var outputs: PathOutputs
     }
 
     public func run(peaks: MachinePeaks) throws -> Outcome {
@@ -60,8 +62,10 @@ public struct EndToEndRun {
             backend: backend.rawValue, repeats: runs.count, stages: t, medianStepSeconds: medianStep,
             ditGFLOPS: gflops, fractionOfFP32Peak: gflops / peaks.fp32GFLOPS,
             fractionOfInt8Peak: backend == .direct && peaks.int8GOPS > 0 ? gflops / peaks.int8GOPS : nil,
-            timeToFirstAudio: firstAudio, peakMemoryMB: Self.peakResidentMB())
-        return Outcome(measured: measured, synthesis: result, workload: workloads[0], frames: chunkFrames[0])
+            timeToFirstAudio: firstAudio, peakMemoryMB: Self.peakResidentMB(), attention: synthesizer.backend.attention.rawValue)
+        let voice = try synthesizer.prepareVoice(audio: reference, name: "reference", transcript: referenceText)
+        let outputs = PathOutputs(audio: result.audio, mel: result.mel, probe: try synthesizer.probe(text: text, voice: voice, options: options))
+        return Outcome(measured: measured, synthesis: result, workload: workloads[0], frames: chunkFrames[0], outputs: outputs)
     }
 
     /// Seconds from asking for a streamed paragraph of `streamChunks` chunks (the server's way: a short

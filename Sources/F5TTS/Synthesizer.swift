@@ -34,7 +34,7 @@ public final class Synthesizer: @unchecked Sendable {
     public let loadSeconds: Double
     private let melSpec: MelSpec
     /// Serialises syntheses: the DiT's workspace and the thread pools are shared.
-    private let lock = NSLock()
+    let lock = NSLock()
     /// Where streams run, first come first served.
     private let streamQueue = DispatchQueue(label: "f5tts.synthesis")
 
@@ -284,7 +284,7 @@ extension SynthesisTimings {
 
 /// A flag one thread raises and another polls (a stream's consumer going away).
 private final class StopFlag: @unchecked Sendable {
-    private let lock = NSLock()
+    let lock = NSLock()
     private var raised = false
     func raise() { lock.lock(); raised = true; lock.unlock() }
     var isRaised: Bool { lock.lock(); defer { lock.unlock() }; return raised }

@@ -45,7 +45,21 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .customLong("max-regression"), help: "Allowed relative regression of ratios against --baseline.")
     var maxRegression = 0.25
 
+    @Option(name: .customLong("github-benchmark"),
+            help: ArgumentHelp("Also write the figures as github-action-benchmark's customSmallerIsBetter JSON to this file.", valueName: "file"))
+    var gitHubBenchmark: String?
+
     @OptionGroup var compute: ComputeOptions
+
+    func validate() throws {
+        // Checked before a run of minutes, not after it.
+        if let gitHubBenchmark {
+            let folder = (gitHubBenchmark as NSString).deletingLastPathComponent
+            guard FileManager.default.isWritableFile(atPath: folder.isEmpty ? "." : folder) else {
+                throw ValidationError("--github-benchmark \(gitHubBenchmark): its folder does not exist or is not writable")
+            }
+        }
+    }
 
     func run() throws {
         compute.configure()
@@ -60,6 +74,7 @@ struct BenchCommand: ParsableCommand {
         let report = try benchmark.run()
         let markdown = report.markdown(chartFile: "report.svg")
         try markdown.write(toFile: (out as NSString).appendingPathComponent("report.md"), atomically: true, encoding: .utf8)
+        if let gitHubBenchmark { try report.gitHubBenchmarkJSON().write(to: URL(fileURLWithPath: gitHubBenchmark)) }
         print(markdown)
         if let baseline {
             let previous = try JSONDecoder().decode(BenchmarkReport.self, from: Data(contentsOf: URL(fileURLWithPath: baseline)))

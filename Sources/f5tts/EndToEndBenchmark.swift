@@ -28,6 +28,7 @@ struct EndToEndBenchmark {
             let resultPath = (outputFolder as NSString).appendingPathComponent("run-\(backend.rawValue).json")
             var arguments = ["bench-child", "--model", model, "--backend", backend.rawValue, "--steps", String(steps),
                              "--repeats", String(repeats), "--text", text, "--result", resultPath,
+                             "--outputs", outputsFolder(backend),
                              "--peak-fp32", String(peaks.fp32GFLOPS), "--peak-int8", String(peaks.int8GOPS)]
             if let frames { arguments += ["--frames", String(frames)] }
             if let convention { arguments += ["--convention", convention.rawValue] }
@@ -43,10 +44,15 @@ struct EndToEndBenchmark {
             last = child
         }
         guard let last else { throw ValidationError("no backend to run") }
+        defer { for backend in backends { try? FileManager.default.removeItem(atPath: outputsFolder(backend)) } }
         var report = BenchmarkReport(
             date: ISO8601DateFormatter().string(from: Date()), machine: ComputeEnvironment.current(), peaks: peaks,
             model: model, frames: last.frames, steps: steps, cfgStrength: 2, workload: last.workload, results: results,
             referenceStepSeconds: nil)
+        if backends.contains(.direct), backends.contains(.dequant) {
+            report.fidelity = PathFidelity(path: "direct", try PathOutputs.load(from: outputsFolder(.direct)),
+                                           reference: "dequant", try PathOutputs.load(from: outputsFolder(.dequant)))
+        }
         if let referencePython {
             report.referenceStepSeconds = try referenceStepSeconds(python: referencePython, frames: last.frames)
         }
@@ -54,6 +60,11 @@ struct EndToEndBenchmark {
         try report.json().write(to: URL(fileURLWithPath: folder.appendingPathComponent("report.json")))
         try report.svg().write(toFile: folder.appendingPathComponent("report.svg"), atomically: true, encoding: .utf8)
         return report
+    }
+
+    /// Where a child leaves its audio, mel and forward probe for the comparison.
+    private func outputsFolder(_ backend: BackendKind) -> String {
+        (outputFolder as NSString).appendingPathComponent("outputs-\(backend.rawValue)")
     }
 
     private func runChild(_ arguments: [String]) throws {
@@ -111,6 +122,7 @@ struct BenchChildCommand: ParsableCommand {
     @Option var frames: Int?
     @Option var result: String
     @Option var audio: String?
+    @Option var outputs: String?
     @Option(name: .customLong("peak-fp32")) var peakFP32: Double
     @Option(name: .customLong("peak-int8")) var peakInt8: Double
     @OptionGroup var compute: ComputeOptions
@@ -127,6 +139,7 @@ struct BenchChildCommand: ParsableCommand {
         let peaks = MachinePeaks(threads: ComputeThreads.count, fp32GFLOPS: peakFP32, int8GOPS: peakInt8)
         let outcome = try run.run(peaks: peaks)
         if let audio { try AudioWriter.write(samples: outcome.synthesis.audio, sampleRate: outcome.synthesis.sampleRate, to: audio) }
+        if let outputs { try outcome.outputs.save(to: outputs) }
         let child = ChildResult(result: outcome.measured, frames: outcome.frames, workload: outcome.workload)
         try JSONEncoder().encode(child).write(to: URL(fileURLWithPath: result))
     }

@@ -1,0 +1,51 @@
+import Foundation
+import XCTest
+
+/// `f5tts bench` as CI dashboards use it: both paths on the tiny synthetic model, the fidelity section
+/// of the report, and the github-action-benchmark file.
+final class BenchReportTests: XCTestCase {
+    private func json(_ url: URL) throws -> Any { try JSONSerialization.jsonObject(with: Data(contentsOf: url)) }
+
+    func testBenchReportsFidelityAndWritesTheGitHubBenchmarkFile() throws {
+        let work = try scratch(), out = work.appendingPathComponent("report"), gh = work.appendingPathComponent("gh.json")
+        let run = try f5ttsWithEnvironment(["bench", "--preset", "tiny", "--frames", "400", "--steps", "2", "--repeats", "1",
+                                            "--out", out.path, "--github-benchmark", gh.path],
+                                           environment: ["F5TTS_CACHE": work.appendingPathComponent("cache").path])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertTrue(run.stdout.contains("## Fidelity: direct against dequant"), run.stdout)
+
+        let report = try XCTUnwrap(try json(out.appendingPathComponent("report.json")) as? [String: Any])
+        let fidelity = try XCTUnwrap(report["fidelity"] as? [String: Any], "report.json has no fidelity")
+        let melSNR = try XCTUnwrap(fidelity["melSNR"] as? Double), waveSNR = try XCTUnwrap(fidelity["waveformSNR"] as? Double)
+        // The paths differ (int8 activations and attention against fp32), but only by rounding.
+        for snr in [melSNR, waveSNR] { XCTAssertTrue(snr.isFinite && snr > 20, "SNR \(snr) dB") }
+        let stages = try XCTUnwrap(fidelity["stages"] as? [[String: Any]])
+        XCTAssertEqual(stages.compactMap { $0["stage"] as? String }, ["text_embedding", "block_0", "last_block", "velocity"])
+        for stage in stages { XCTAssertTrue((stage["snr"] as? Double)?.isFinite == true, "\(stage)") }
+        let results = try XCTUnwrap(report["results"] as? [[String: Any]])
+        XCTAssertEqual(results.compactMap { $0["attention"] as? String }, ["fp32", "int8"])
+
+        let entries = try XCTUnwrap(try json(gh) as? [[String: Any]])
+        func value(_ name: String) -> Double? { entries.first { $0["name"] as? String == name }?["value"] as? Double }
+        for entry in entries {
+            XCTAssertEqual(Set(entry.keys), ["name", "unit", "value", "extra"], "\(entry)")
+        }
+        XCTAssertEqual(value("direct seconds per step"), results[1]["medianStepSeconds"] as? Double)
+        XCTAssertEqual(value("dequant peak memory"), results[0]["peakMemoryMB"] as? Double)
+        XCTAssertEqual(try XCTUnwrap(value("direct vs dequant mel error")), pow(10, -melSNR / 20), accuracy: 1e-12)
+        XCTAssertEqual(try XCTUnwrap(value("direct vs dequant waveform error")), pow(10, -waveSNR / 20), accuracy: 1e-12)
+        // The children's outputs for the comparison are gone.
+        let left = try FileManager.default.contentsOfDirectory(atPath: out.path).filter { $0.hasPrefix("outputs-") }
+        XCTAssertEqual(left, [])
+    }
+
+    func testAnUnwritableGitHubBenchmarkPathFailsBeforeTheRun() throws {
+        let work = try scratch()
+        let run = try f5ttsWithEnvironment(["bench", "--preset", "tiny", "--out", work.appendingPathComponent("report").path,
+                                            "--github-benchmark", work.appendingPathComponent("missing/gh.json").path],
+                                           environment: ["F5TTS_CACHE": work.appendingPathComponent("cache").path])
+        XCTAssertEqual(run.status, 64, run.stderr)
+        XCTAssertTrue(run.stderr.contains("--github-benchmark") && run.stderr.contains("missing/gh.json"), run.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: work.appendingPathComponent("report").path), "nothing ran")
+    }
+}
