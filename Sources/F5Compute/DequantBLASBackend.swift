@@ -57,11 +57,12 @@ final class DequantLinear: LinearLayer {
         let packed = weight.packed.assumingMemoryBound(to: UInt8.self)
         for (index, row0) in stride(from: 0, to: n, by: tileRows).enumerated() {
             let count = min(tileRows, n - row0)
-            let tile = cache.tile(layer: layerID, index: index, bytes: count * k * 4) { out in
+            cache.withTile(layer: layerID, index: index, bytes: count * k * 4) { out in
                 scales.withUnsafeBufferPointer { ck_q4_dequant_rows(packed, $0.baseAddress, k, row0, count, out) }
+            } _: { tile in
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(count), Int32(k),
+                            1, x, Int32(k), tile, Int32(k), 1, y + row0, Int32(n))
             }
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(count), Int32(k),
-                        1, x, Int32(k), tile.floats(), Int32(k), 1, y + row0, Int32(n))
         }
     }
 

@@ -1,22 +1,26 @@
 import Foundation
 
-/// Dequantized fp32 weight tiles kept under a byte budget, least recently used evicted first.
-/// Shared by all layers of one `DequantBLASBackend`; safe to use from several threads.
+/// Dequantized fp32 weight tiles kept under a byte budget. Tiles are kept in the order they are first
+/// used until the budget is full, and then never evicted: a forward reads every weight in the same
+/// cycle, and under a cyclic scan keeping a fixed part resident hits budget / model of the reads, while
+/// least-recently-used eviction would drop each tile just before it is needed again (no hits at all
+/// under any budget smaller than the model). Tiles that do not fit are dequantized into scratch memory
+/// that is reused from call to call. Shared by all layers of one `DequantBLASBackend`; safe to use from
+/// several threads.
 public final class DequantTileCache: @unchecked Sendable {
     public struct Stats: Codable, Sendable, Equatable {
         public var hits = 0
         public var misses = 0
-        public var evictions = 0
+        /// Misses whose tile did not fit what the budget had left (dequantized into scratch).
+        public var uncached = 0
         public var bytesCached = 0
         public var budgetBytes = 0
     }
 
     private struct Key: Hashable { let layer: Int; let tile: Int }
-    private struct Entry { let buffer: AlignedBuffer; var lastUse: Int }
 
     private let lock = NSLock()
-    private var entries: [Key: Entry] = [:]
-    private var clock = 0
+    private var entries: [Key: AlignedBuffer] = [:]
     private var nextLayer = 0
     private var stats: Stats
 
@@ -39,42 +43,46 @@ public final class DequantTileCache: @unchecked Sendable {
     func removeLayer(_ layer: Int) {
         lock.lock()
         defer { lock.unlock() }
-        for (key, entry) in entries where key.layer == layer {
-            stats.bytesCached -= entry.buffer.byteCount
+        for (key, buffer) in entries where key.layer == layer {
+            stats.bytesCached -= buffer.byteCount
             entries[key] = nil
         }
     }
 
-    /// The cached tile, or a new one filled by `fill` (kept when it fits the budget). The caller
-    /// holds the returned buffer, so an eviction never frees memory in use.
-    func tile(layer: Int, index: Int, bytes: Int, fill: (UnsafeMutablePointer<Float>) -> Void) -> AlignedBuffer {
+    /// Runs `body` on the tile: the cached one, or one filled by `fill` that is kept when it fits what
+    /// the budget has left and otherwise lives in reused scratch memory for the call only. A cached tile
+    /// is never freed while the cache lives, so `body` may use it without holding the lock.
+    func withTile<T>(layer: Int, index: Int, bytes: Int, fill: (UnsafeMutablePointer<Float>) -> Void,
+                     _ body: (UnsafePointer<Float>) throws -> T) rethrows -> T {
         let key = Key(layer: layer, tile: index)
         lock.lock()
-        clock += 1
-        if var entry = entries[key] {
-            entry.lastUse = clock
-            entries[key] = entry
+        if let buffer = entries[key] {
             stats.hits += 1
             lock.unlock()
-            return entry.buffer
+            return try body(buffer.floats())
         }
         stats.misses += 1
+        let keep = stats.bytesCached + bytes <= stats.budgetBytes
+        if keep { stats.bytesCached += bytes } else { stats.uncached += 1 }
         lock.unlock()
 
+        guard keep else {
+            return try Scratch.with(bytes: bytes) { raw in
+                let tile = raw.assumingMemoryBound(to: Float.self)
+                fill(tile)
+                return try body(tile)
+            }
+        }
         let buffer = AlignedBuffer(byteCount: bytes)
         fill(buffer.floats())
-        guard bytes <= stats.budgetBytes else { return buffer }
-
         lock.lock()
-        defer { lock.unlock() }
-        if let raced = entries[key] { return raced.buffer }
-        while stats.bytesCached + bytes > stats.budgetBytes, let victim = entries.min(by: { $0.value.lastUse < $1.value.lastUse }) {
-            stats.bytesCached -= victim.value.buffer.byteCount
-            stats.evictions += 1
-            entries[victim.key] = nil
+        if let raced = entries[key] {
+            stats.bytesCached -= bytes // another thread filled it first: keep theirs
+            lock.unlock()
+            return try body(raced.floats())
         }
-        entries[key] = Entry(buffer: buffer, lastUse: clock)
-        stats.bytesCached += bytes
-        return buffer
+        entries[key] = buffer
+        lock.unlock()
+        return try body(buffer.floats())
     }
 }
