@@ -5,7 +5,7 @@ final class AdaLayerNormFinal {
 
     init(_ weights: ModelWeights, dim: Int) throws {
         self.dim = dim
-        linear = try weights.linear("norm_out.linear", in: dim, out: 2 * dim)
+        linear = try weights.transientLinear("norm_out.linear", in: dim, out: 2 * dim)
     }
 
     /// out [rows, 2 dim]: 1 + scale, then shift.

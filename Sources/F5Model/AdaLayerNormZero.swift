@@ -11,7 +11,8 @@ final class AdaLayerNormZero {
 
     init(_ weights: ModelWeights, block: Int, dim: Int) throws {
         self.dim = dim
-        linear = try weights.linear("transformer_blocks.\(block).attn_norm.linear", in: dim, out: 6 * dim)
+        // 66 MB of Q4 weights over all blocks, used once per synthesis: not kept resident.
+        linear = try weights.transientLinear("transformer_blocks.\(block).attn_norm.linear", in: dim, out: 6 * dim)
     }
 
     /// out [rows, 6 dim] from SiLU(t_emb) rows; the scale chunks store 1 + scale.

@@ -1,3 +1,4 @@
+import Foundation
 import F5Bundle
 import F5Compute
 
@@ -15,6 +16,10 @@ public final class DiT {
     let transformerBlocks: [DiTBlock]
     let normOut: AdaLayerNormFinal
     let projOut: Linear
+    /// The modulations of the last times asked for: every chunk of a text, and every synthesis with the
+    /// same steps and sway, has the same times.
+    private let modulationLock = NSLock()
+    private var lastModulations: TimeModulations?
 
     public init(bundle: WeightBundle, backend: any LinearBackend) throws {
         // The bundle validated the architecture when it was loaded.
@@ -29,6 +34,37 @@ public final class DiT {
         normOut = try AdaLayerNormFinal(weights, dim: a.dim)
         projOut = try weights.linear("proj_out", in: a.dim, out: a.melDim)
         weights.releaseMappedPages()
+    }
+
+    /// Every t-only quantity for `times`: blocks [times, depth, 6 dim], final [times, 2 dim].
+    struct TimeModulations {
+        let times: [Float]
+        let blocks: FloatBuffer
+        let final: FloatBuffer
+    }
+
+    /// The AdaLN modulations of every block and of the output for all `times` at once (M = times.count
+    /// rows per GEMM), or the last ones when the times are the same.
+    func modulations(times: [Float]) -> TimeModulations {
+        modulationLock.lock()
+        defer { modulationLock.unlock() }
+        if let last = lastModulations, last.times == times { return last }
+        let a = architecture, count = times.count, depth = a.depth
+        let siluTime = FloatBuffer(count * a.dim)
+        timeEmbed.forward(times, into: siluTime.pointer)
+        Pointwise.apply(Elementwise.silu, siluTime.pointer, count: count * a.dim)
+        let blocks = FloatBuffer(count * depth * 6 * a.dim)
+        let perBlock = FloatBuffer(count * 6 * a.dim)
+        for (i, block) in transformerBlocks.enumerated() {
+            block.attnNorm.modulations(siluTime: siluTime.pointer, rows: count, into: perBlock.pointer)
+            for s in 0..<count {
+                (blocks.pointer + (s * depth + i) * 6 * a.dim).update(from: perBlock.pointer + s * 6 * a.dim, count: 6 * a.dim)
+            }
+        }
+        let final = FloatBuffer(count * 2 * a.dim)
+        normOut.modulations(siluTime: siluTime.pointer, rows: count, into: final.pointer)
+        lastModulations = TimeModulations(times: times, blocks: blocks, final: final)
+        return lastModulations!
     }
 
     /// Caches everything that does not depend on x for one synthesis of `frames` frames: the text

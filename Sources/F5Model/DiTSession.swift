@@ -63,21 +63,9 @@ public final class DiTSession {
             }
         }
 
-        // Every t-only quantity, for all times at once (M = times.count rows per GEMM).
-        let count = times.count, depth = a.depth
-        let siluTime = FloatBuffer(count * a.dim)
-        model.timeEmbed.forward(times, into: siluTime.pointer)
-        Pointwise.apply(Elementwise.silu, siluTime.pointer, count: count * a.dim)
-        blockModulations = FloatBuffer(count * depth * 6 * a.dim)
-        let perBlock = FloatBuffer(count * 6 * a.dim)
-        for (i, block) in model.transformerBlocks.enumerated() {
-            block.attnNorm.modulations(siluTime: siluTime.pointer, rows: count, into: perBlock.pointer)
-            for s in 0..<count {
-                (blockModulations.pointer + (s * depth + i) * 6 * a.dim).update(from: perBlock.pointer + s * 6 * a.dim, count: 6 * a.dim)
-            }
-        }
-        finalModulations = FloatBuffer(count * 2 * a.dim)
-        model.normOut.modulations(siluTime: siluTime.pointer, rows: count, into: finalModulations.pointer)
+        let modulations = model.modulations(times: times)
+        blockModulations = modulations.blocks
+        finalModulations = modulations.final
         timings.timeModulation = clock.lap()
         self.timings = timings
         workspace = DiTWorkspace(architecture: a, frames: frames, batch: batch, convolution: model.inputEmbed.convPosEmbed.conv1)

@@ -38,6 +38,12 @@ struct ModelWeights {
         return Linear(backend.prepare(weight, bias: bias))
     }
 
+    /// `linear` for a layer run once per synthesis: a `TransientLinear`, whose weights stay in the bundle.
+    func transientLinear(_ name: String, in inFeatures: Int, out outFeatures: Int) throws -> Linear {
+        let weight = try q4(name + ".weight", shape: [outFeatures, inFeatures])
+        return Linear(TransientLinear(weight: weight, bias: try floats(name + ".bias", shape: [outFeatures])))
+    }
+
     /// Drops the pages of the bundle's mapped files from the resident set, once every layer is built.
     /// Layers keep their own copies (or fault back in what they read later), but while loading,
     /// fault-around maps pages of tensors that were already released back in with their neighbours.
