@@ -20,6 +20,22 @@ public struct BackendResult: Codable, Sendable {
     public var attention: String?
 }
 
+/// One row of a thread-scaling table: a path's median step time with `threads` threads.
+public struct ThreadScaling: Codable, Sendable {
+    public var backend: String
+    public var threads: Int
+    public var secondsPerStep: Double
+
+    public init(backend: String, threads: Int, secondsPerStep: Double) {
+        self.backend = backend; self.threads = threads; self.secondsPerStep = secondsPerStep
+    }
+
+    /// 1, 2, 4, ... and `cores` itself: the thread counts a scaling table measures.
+    public static func threadCounts(cores: Int) -> [Int] {
+        Array(sequence(first: 1) { $0 * 2 <= cores ? $0 * 2 : nil }) + (cores & (cores - 1) == 0 ? [] : [cores])
+    }
+}
+
 /// The published benchmark: both backends on one model, the machine, and their ratio.
 public struct BenchmarkReport: Codable, Sendable {
     public var date: String
@@ -35,6 +51,8 @@ public struct BenchmarkReport: Codable, Sendable {
     public var referenceStepSeconds: Double?
     /// The direct path's output against the dequant path's, when both ran.
     public var fidelity: PathFidelity?
+    /// Seconds per step of one path at 1, 2, 4, ... threads up to all cores (`bench --scaling`).
+    public var scaling: [ThreadScaling]?
 
     public init(date: String, machine: ComputeEnvironment, peaks: MachinePeaks, model: String, frames: Int, steps: Int,
                 cfgStrength: Double, workload: DiTWorkload, results: [BackendResult], referenceStepSeconds: Double?) {
@@ -84,6 +102,14 @@ public struct BenchmarkReport: Codable, Sendable {
             md += "| output | SNR dB |\n|---|---|\n"
             md += "| mel (whole synthesis) | \(f(fidelity.melSNR, 1)) |\n| waveform (whole synthesis) | \(f(fidelity.waveformSNR, 1)) |\n"
             for stage in fidelity.stages { md += "| one forward: \(stage.stage) | \(f(stage.snr, 1)) |\n" }
+        }
+        if let scaling, let first = scaling.first {
+            md += "\n## Thread scaling (\(first.backend), N = \(frames), \(steps) steps)\n\n"
+            md += "| threads | s/step | speed-up over 1 thread | efficiency |\n|---|---|---|---|\n"
+            for row in scaling {
+                let speedup = first.secondsPerStep / row.secondsPerStep
+                md += "| \(row.threads) | \(f(row.secondsPerStep, 3)) | \(f(speedup))x | \(f(100 * speedup / Double(row.threads), 0)) % |\n"
+            }
         }
         if let chartFile { md += "\n![where the time goes](\(chartFile))\n" }
         return md

@@ -49,6 +49,9 @@ struct BenchCommand: ParsableCommand {
             help: ArgumentHelp("Also write the figures as github-action-benchmark's customSmallerIsBetter JSON to this file.", valueName: "file"))
     var gitHubBenchmark: String?
 
+    @Flag(help: "Also time the last of --backends at 1, 2, 4, ... threads up to all cores: the thread-scaling table.")
+    var scaling = false
+
     @OptionGroup var compute: ComputeOptions
 
     func validate() throws {
@@ -71,7 +74,9 @@ struct BenchCommand: ParsableCommand {
         let benchmark = EndToEndBenchmark(model: modelPath, convention: convention, backends: kinds, frames: frames, steps: steps, repeats: repeats,
                                           text: demoParagraph, compute: compute, outputFolder: out, audioPath: nil,
                                           referencePython: referencePython)
-        let report = try benchmark.run()
+        var report = try benchmark.run()
+        if scaling { report.scaling = try scalingTable(benchmark) }
+        try report.json().write(to: URL(fileURLWithPath: (out as NSString).appendingPathComponent("report.json")))
         let markdown = report.markdown(chartFile: "report.svg")
         try markdown.write(toFile: (out as NSString).appendingPathComponent("report.md"), atomically: true, encoding: .utf8)
         if let gitHubBenchmark { try report.gitHubBenchmarkJSON().write(to: URL(fileURLWithPath: gitHubBenchmark)) }
@@ -82,6 +87,24 @@ struct BenchCommand: ParsableCommand {
             for line in regressions { Log.info("regression: \(line)") }
             if !regressions.isEmpty { throw ExitCode(1) }
             print("ratios within \(Int(maxRegression * 100)) % of \(baseline)")
+        }
+    }
+}
+
+extension BenchCommand {
+    /// The benchmark's last backend again, alone, with 1, 2, 4, ... threads up to all cores.
+    func scalingTable(_ benchmark: EndToEndBenchmark) throws -> [ThreadScaling] {
+        guard let backend = benchmark.backends.last else { return [] }
+        let folder = (out as NSString).appendingPathComponent("scaling")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        return try ThreadScaling.threadCounts(cores: ProcessInfo.processInfo.activeProcessorCount).map { threads in
+            var run = benchmark
+            run.backends = [backend]
+            run.compute.threads = threads
+            run.outputFolder = folder
+            Log.info("thread scaling: \(threads) thread(s)")
+            let step = try run.run().results[0].medianStepSeconds
+            return ThreadScaling(backend: backend.rawValue, threads: threads, secondsPerStep: step)
         }
     }
 }

@@ -2,14 +2,14 @@ import Foundation
 import XCTest
 
 /// `f5tts bench` as CI dashboards use it: both paths on the tiny synthetic model, the fidelity section
-/// of the report, and the github-action-benchmark file.
+/// of the report, the thread-scaling table and the github-action-benchmark file.
 final class BenchReportTests: XCTestCase {
     private func json(_ url: URL) throws -> Any { try JSONSerialization.jsonObject(with: Data(contentsOf: url)) }
 
     func testBenchReportsFidelityAndWritesTheGitHubBenchmarkFile() throws {
         let work = try scratch(), out = work.appendingPathComponent("report"), gh = work.appendingPathComponent("gh.json")
         let run = try f5ttsWithEnvironment(["bench", "--preset", "tiny", "--frames", "400", "--steps", "2", "--repeats", "1",
-                                            "--out", out.path, "--github-benchmark", gh.path],
+                                            "--out", out.path, "--github-benchmark", gh.path, "--scaling"],
                                            environment: ["F5TTS_CACHE": work.appendingPathComponent("cache").path])
         XCTAssertEqual(run.status, 0, run.stderr)
         XCTAssertTrue(run.stdout.contains("## Fidelity: direct against dequant"), run.stdout)
@@ -34,8 +34,15 @@ final class BenchReportTests: XCTestCase {
         XCTAssertEqual(value("dequant peak memory"), results[0]["peakMemoryMB"] as? Double)
         XCTAssertEqual(try XCTUnwrap(value("direct vs dequant mel error")), pow(10, -melSNR / 20), accuracy: 1e-12)
         XCTAssertEqual(try XCTUnwrap(value("direct vs dequant waveform error")), pow(10, -waveSNR / 20), accuracy: 1e-12)
-        // The children's outputs for the comparison are gone.
-        let left = try FileManager.default.contentsOfDirectory(atPath: out.path).filter { $0.hasPrefix("outputs-") }
+        // 1, 2, 4, ... threads and all cores, the direct path (the last of --backends).
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let powers = Array(sequence(first: 1) { $0 * 2 }.prefix { $0 <= cores })
+        let scaling = try XCTUnwrap(report["scaling"] as? [[String: Any]])
+        XCTAssertEqual(scaling.compactMap { $0["threads"] as? Int }, powers.last == cores ? powers : powers + [cores])
+        XCTAssertTrue(scaling.allSatisfy { $0["backend"] as? String == "direct" && ($0["secondsPerStep"] as? Double ?? 0) > 0 })
+        XCTAssertTrue(run.stdout.contains("## Thread scaling (direct"), run.stdout)
+        // The children's outputs for the comparison and the scaling runs' folder are gone.
+        let left = try FileManager.default.contentsOfDirectory(atPath: out.path).filter { $0.hasPrefix("outputs-") || $0 == "scaling" }
         XCTAssertEqual(left, [])
     }
 

@@ -20,6 +20,30 @@ final class FidelityTests: XCTestCase {
     func testSamplerDirectFP32AttentionV0() throws { try checkRuns("v0", backend: .direct, attention: .fp32, minimumSNR: Self.directSNR) }
     func testSamplerDirectFP32AttentionV1() throws { try checkRuns("v1", backend: .direct, attention: .fp32, minimumSNR: Self.directSNR) }
 
+    /// Heavy-tailed weights with outlier input channels (make_heavy_fixture.py): against PyTorch fp32 on the
+    /// same weights and noise, each path must come at least as close as PyTorch's own fp16 inference (how
+    /// F5-TTS runs on GPUs) does, over the generated frames.
+    func testHeavyTailedWeightsEachPathAtLeastAsCloseAsFP16() throws {
+        let fixture = try ModelFixtures.Convention("heavy")
+        let cond = try fixture.tensor("cond"), noise = try fixture.tensor("noise")
+        let generated = (fixture.refFrames * 100)...
+        for kind in BackendKind.allCases {
+            let backend = makeLinearBackend(kind)
+            let sampler = FlowSampler(model: try DiT(bundle: fixture.bundle, backend: backend))
+            for (name, run) in fixture.runs.sorted(by: { $0.key < $1.key }) {
+                let options = SamplerOptions(steps: run["steps"] as! Int, cfg: Float(run["cfg"] as! Double), sway: Float(run["sway"] as! Double),
+                                             method: ODEMethod(rawValue: run["method"] as! String)!)
+                let result = try sampler.sample(cond: cond, condFrames: fixture.refFrames, textIDs: fixture.text,
+                                                totalFrames: fixture.duration, options: options, noise: .values(noise))
+                let fp32 = try fixture.tensor("final_fp32_\(name)"), fp16 = try fixture.tensor("final_fp16_\(name)")
+                let ours = snr(Array(result.mel[generated]), reference: Array(fp32[generated]))
+                let bar = snr(Array(fp16[generated]), reference: Array(fp32[generated]))
+                print("[heavy \(kind.rawValue)/\(backend.attention.rawValue)] \(name): \(ours) dB against fp32; PyTorch fp16 \(bar) dB")
+                XCTAssertGreaterThanOrEqual(ours, bar, "heavy \(kind.rawValue) \(name)")
+            }
+        }
+    }
+
     private func checkIntermediates(_ tag: String) throws {
         let fixture = try ModelFixtures.Convention(tag)
         let model = try DiT(bundle: fixture.bundle, backend: makeLinearBackend(.dequant))

@@ -1,0 +1,115 @@
+"""Writes the heavy-tailed F5Model fixture with the real PyPI f5-tts package: PyTorch fp32 and fp16 samples.
+
+Regenerate with:  venv/bin/python Tests/Fixtures/model/make_heavy_fixture.py
+(needs torch, f5-tts 1.1.x, x-transformers, torchdiffeq, numpy).
+
+Trained networks have heavy-tailed weights and a few input channels far larger than the rest, which is what
+per-row int8 activations handle worst. This small DiT (v1 convention) gets Student-t (3 degrees of freedom)
+weights with three input channels of every weight matrix scaled up 6x, is written as a Q4 bundle with the
+numpy exporter, and the torch module is loaded with what the runtime reads from it (as make_model_fixtures.py
+does). Then CFM.sample runs on the same noise twice: in fp32 (the reference) and with the module and its
+inputs in fp16 (how F5-TTS runs on GPUs), giving the fidelity bar the direct path is held to.
+Outputs in heavy/ (float32 .npy, [frames, 100]): cond, noise, final_fp32_<run>, final_fp16_<run>; meta.json.
+"""
+import copy
+import json
+import os
+
+import numpy as np
+import torch
+
+from make_model_fixtures import CONVENTIONS, HERE, REF_FRAMES, TEXT, save
+from q4export import dequantize, is_q4, write_bundle
+from f5_tts.model import CFM, DiT
+
+CONFIG = dict(dim=128, depth=4, heads=4, dim_head=32, ff_mult=2, text_dim=64, conv_layers=2, mel_dim=100)
+VOCAB = 50
+DURATION = 96
+RUNS = {"euler8": (8, 2.0, -1.0, "euler"), "midpoint4": (4, 2.0, -1.0, "midpoint")}
+OUTLIER_CHANNELS, OUTLIER_SCALE, DEGREES_OF_FREEDOM = 3, 6.0, 3.0
+
+
+def heavy_tailed(model, gen):
+    """Student-t weights (std ~1/sqrt(fan_in)) with a few input channels scaled up; F5's other rules kept."""
+    t = torch.distributions.StudentT(DEGREES_OF_FREEDOM)
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if name.endswith("text_embed.text_embed.weight"):
+                p.copy_(torch.randn(p.shape, generator=gen))
+            elif p.ndim >= 2:
+                fan_in = p[0].numel()
+                torch.manual_seed(int(torch.randint(0, 2**31, (1,), generator=gen)))
+                w = t.sample(p.shape) / (3 ** 0.5) / fan_in ** 0.5
+                if p.ndim == 2:
+                    columns = torch.randperm(p.shape[1], generator=gen)[:OUTLIER_CHANNELS]
+                    w[:, columns] *= OUTLIER_SCALE
+                p.copy_(w)
+            elif name.endswith("norm.weight"):
+                p.copy_(1 + 0.1 * torch.randn(p.shape, generator=gen))
+            else:
+                p.copy_(0.2 * torch.randn(p.shape, generator=gen))
+
+
+def sample(cfm, cond, text, noise, steps, cfg, sway, method, dtype):
+    real_randn = torch.randn
+
+    def fixed_randn(*shape, **kw):
+        return noise[0].clone().to(kw.get("dtype", noise.dtype))
+
+    model = copy.deepcopy(cfm).to(dtype)  # a copy: casting the module itself would round its fp32 weights
+    model.odeint_kwargs = dict(method=method)
+    torch.randn = fixed_randn
+    try:
+        mel, _ = model.sample(cond=cond.to(dtype), text=text, duration=DURATION, steps=steps, cfg_strength=cfg,
+                              sway_sampling_coef=sway)
+    finally:
+        torch.randn = real_randn
+    return mel[0].float()
+
+
+def main():
+    torch.set_num_threads(1)
+    out = os.path.join(HERE, "heavy")
+    os.makedirs(out, exist_ok=True)
+    gen = torch.Generator().manual_seed(30)
+    dit = DiT(**CONFIG, text_num_embeds=VOCAB, **CONVENTIONS["v1"])
+    heavy_tailed(dit, gen)
+    cfm = CFM(transformer=dit, num_channels=CONFIG["mel_dim"]).eval()
+    state = [(k, v.float().numpy()) for k, v in cfm.state_dict().items() if k.startswith("transformer.")]
+    arch = dict(name="F5TTS CFM DiT", **CONFIG, sample_rate=24000, **CONVENTIONS["v1"])
+    head = {"format": "f5tts-q4-bundle-v0", "model_id": "model-fixture-heavy", "source_checkpoint": "random (Student-t)",
+            "state_key": "ema_model_state_dict", "architecture": arch}
+    write_bundle(os.path.join(out, "bundle"), state, head)
+    loaded = {k: torch.from_numpy(dequantize(v) if is_q4(k, v) else v.astype(np.float16).astype(np.float32))
+              for k, v in state if not k.endswith("inv_freq")}
+    missing = cfm.load_state_dict(loaded, strict=False)
+    assert all(k.endswith("inv_freq") for k in missing.missing_keys) and not missing.unexpected_keys, missing
+
+    data = torch.Generator().manual_seed(31)
+    cond = torch.randn(1, REF_FRAMES, 100, generator=data) * 2 - 4
+    text = torch.tensor([TEXT])
+    n = max(max(len(TEXT), REF_FRAMES) + 1, DURATION)
+    noise = torch.randn(1, n, 100, generator=data)
+    save(out, "cond", cond[0])
+    save(out, "noise", noise[0])
+    runs = {}
+    with torch.inference_mode():
+        for name, (steps, cfg, sway, method) in RUNS.items():
+            fp32 = sample(cfm, cond, text, noise, steps, cfg, sway, method, torch.float32)
+            fp16 = sample(cfm, cond, text, noise, steps, cfg, sway, method, torch.float16)
+            save(out, "final_fp32_" + name, fp32)
+            save(out, "final_fp16_" + name, fp16)
+            gen_part = slice(REF_FRAMES, None)
+            err = (fp16[gen_part] - fp32[gen_part]).double()
+            snr = 10 * np.log10(float((fp32[gen_part].double() ** 2).sum() / (err ** 2).sum()))
+            runs[name] = dict(steps=steps, cfg=cfg, sway=sway, method=method, fp16_snr_db=snr)
+            print(f"{name}: fp16 against fp32 {snr:.1f} dB (generated frames)")
+    meta = dict(convention="v1", config=CONFIG, text_num_embeds=VOCAB, **CONVENTIONS["v1"], text=TEXT,
+                ref_frames=REF_FRAMES, duration=DURATION, frames=n, runs=runs, torch=torch.__version__,
+                outliers=dict(channels=OUTLIER_CHANNELS, scale=OUTLIER_SCALE, student_t_df=DEGREES_OF_FREEDOM))
+    with open(os.path.join(out, "meta.json"), "w") as f:
+        json.dump(meta, f, indent=2)
+
+
+if __name__ == "__main__":
+    main()
