@@ -19,10 +19,26 @@ public enum Elementwise {
         ck_softmax_rows(x, rows, n, rowStride ?? n, scale)
     }
 
-    /// LayerNorm over each row (population variance); `gamma`/`beta` nil for the no-affine form.
+    /// Rows a thread takes at least in the row-parallel passes below (less is not worth a fork).
+    static let rowsPerThread = 64
+
+    /// LayerNorm over each row (population variance); `gamma`/`beta` nil for the no-affine form. Rows are
+    /// split over the compute threads (each row's result does not depend on the split).
     public static func layerNorm(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, rows: Int, n: Int,
                                  rowStride: Int? = nil, eps: Float, gamma: UnsafePointer<Float>? = nil,
                                  beta: UnsafePointer<Float>? = nil) {
-        ck_layernorm(x, y, rows, n, rowStride ?? n, eps, gamma, beta)
+        let ld = rowStride ?? n
+        ComputeThreads.parallelRanges(rows, minimumPerThread: rowsPerThread) { range in
+            ck_layernorm(x + range.lowerBound * ld, y + range.lowerBound * ld, range.count, n, ld, eps, gamma, beta)
+        }
+    }
+
+    /// The gated residual of a DiT block, x[r, c] += gate[c] * y[r, c] over `rows` rows of `n`, rows split
+    /// over the compute threads.
+    public static func addGated(_ x: UnsafeMutablePointer<Float>, _ y: UnsafePointer<Float>, gate: UnsafePointer<Float>,
+                                rows: Int, n: Int) {
+        ComputeThreads.parallelRanges(rows, minimumPerThread: rowsPerThread) { range in
+            ck_add_gated(x + range.lowerBound * n, y + range.lowerBound * n, gate, range.count, n)
+        }
     }
 }

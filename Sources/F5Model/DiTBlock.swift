@@ -1,4 +1,5 @@
 import F5Bundle
+import F5Compute
 /// x += gate_msa * Attention(AdaLN(x)); x += gate_mlp * FeedForward(LN(x) * (1 + scale_mlp) + shift_mlp).
 final class DiTBlock {
     let dim: Int
@@ -22,17 +23,10 @@ final class DiTBlock {
 
         AdaLayerNormZero.modulate(x, rows: rows, dim: dim, onePlusScale: chunk(.onePlusScaleMSA), shift: chunk(.shiftMSA), into: w.hidden)
         attn.forward(w.hidden, frames: frames, batch: batch, rope: rope, into: w.branch, workspace: w)
-        addGated(x, w.branch, gate: chunk(.gateMSA), rows: rows)
+        Elementwise.addGated(x, w.branch, gate: chunk(.gateMSA), rows: rows, n: dim)
 
         AdaLayerNormZero.modulate(x, rows: rows, dim: dim, onePlusScale: chunk(.onePlusScaleMLP), shift: chunk(.shiftMLP), into: w.hidden)
         ff.forward(w.hidden, rows: rows, into: w.branch, workspace: w)
-        addGated(x, w.branch, gate: chunk(.gateMLP), rows: rows)
-    }
-
-    private func addGated(_ x: UnsafeMutablePointer<Float>, _ y: UnsafePointer<Float>, gate: UnsafePointer<Float>, rows: Int) {
-        for r in 0..<rows {
-            let xr = x + r * dim, yr = y + r * dim
-            for c in 0..<dim { xr[c] += gate[c] * yr[c] }
-        }
+        Elementwise.addGated(x, w.branch, gate: chunk(.gateMLP), rows: rows, n: dim)
     }
 }

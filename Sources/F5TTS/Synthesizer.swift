@@ -47,7 +47,7 @@ public final class Synthesizer: @unchecked Sendable {
     /// archive), with the vocoder and vocabulary found beside it unless given.
     /// - Parameters:
     ///   - backend: the Q4 execution path; the faster one on this CPU by default.
-    ///   - cacheBudgetBytes: memory for the dequant path's fp32 tiles (default: half of RAM).
+    ///   - cacheBudgetBytes: memory for the dequant path's fp32 tiles (default: 256 MiB).
     ///   - attention: the attention arithmetic (default: the path's own, `AttentionKind.standard(for:)`).
     ///   - convention: replaces the manifest's RoPE / text-mask convention.
     public convenience init(model: String, vocoder: String? = nil, vocabulary: String? = nil, backend: BackendKind = .fastest,

@@ -19,7 +19,7 @@ struct ComputeOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Threads for OpenBLAS and our kernels together (default: all cores).")
     var threads: Int?
 
-    @Option(name: .customLong("cache-mb"), parsing: .unconditional, help: "Memory budget of the dequantized-tile cache in MiB (default: half of RAM).")
+    @Option(name: .customLong("cache-mb"), parsing: .unconditional, help: "Memory budget of the dequantized-tile cache in MiB (default: 256; 0 dequantizes every tile when used).")
     var cacheMB: Int?
 
     @Flag(help: "Print timings and the machine (OpenBLAS core, threads, instruction sets) to stderr.")

@@ -86,6 +86,21 @@ final class ElementwiseTests: XCTestCase {
         }
     }
 
+    /// The gated residual at every level and over several threads: exactly x + (gate * y) rounded twice,
+    /// as torch computes it (an FMA would round once and differ).
+    func testAddGatedRoundsTheProductThenTheSum() {
+        let rows = 300, n = 37 // enough rows for the threads to split them
+        var rng = TestRandom(seed: 9)
+        let start = rng.floats(rows * n, -4, 4), y = rng.floats(rows * n, -3, 3), gate = rng.floats(n, -2, 2)
+        let expected = (0..<(rows * n)).map { start[$0] + gate[$0 % n] * y[$0] }
+        for level in ComputeISA.supported {
+            ComputeISA.force(level)
+            var x = start
+            Elementwise.addGated(&x, y, gate: gate, rows: rows, n: n)
+            XCTAssertEqual(x.map(\.bitPattern), expected.map(\.bitPattern), "\(level)")
+        }
+    }
+
     func testLayerNormPlainAndAffine() {
         for level in ComputeISA.supported {
             ComputeISA.force(level)

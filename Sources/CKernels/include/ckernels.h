@@ -100,6 +100,8 @@ void ck_mish(const float *x, float *y, size_t n);
 void ck_gelu_tanh(const float *x, float *y, size_t n);
 /* 0.5 x (1 + erf(x / sqrt 2)) */
 void ck_gelu_erf(const float *x, float *y, size_t n);
+/* x[r, c] += gate[c] * y[r, c] over rows of n (product rounded, then the sum; x and y must not overlap). */
+void ck_add_gated(float *x, const float *y, const float *gate, size_t rows, size_t n);
 /* Row r of x (stride ld, n used columns) becomes softmax(scale * x[r, :]), max subtracted. */
 void ck_softmax_rows(float *x, size_t rows, size_t n, size_t ld, float scale);
 /* The same without the final division: x[r, :] = exp(scale * x[r, :] - max), sums[r] = row sum.
