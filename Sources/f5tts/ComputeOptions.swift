@@ -13,7 +13,7 @@ struct ComputeOptions: ParsableArguments {
     /// The path and its attention arithmetic, as `direct/int8`: what decides the output's numbers.
     var pathDescription: String { "\(backend.rawValue)/\((attention ?? .standard(for: backend)).rawValue)" }
 
-    @Option(help: "Attention arithmetic: fp32 (the reference) or int8 (int8 Q·Kᵀ, 14-bit P × 12-bit V). Default: int8 with --backend direct, fp32 with dequant.")
+    @Option(help: "Attention arithmetic: fp32 (the reference) or int8 (int8 Q·Kᵀ, 14-bit P × 12-bit V). Default: int8 with --backend direct (fp32 where the AVX-512 fp32 kernel runs), fp32 with dequant.")
     var attention: AttentionKind?
 
     @Option(parsing: .unconditional, help: "Threads for OpenBLAS and our kernels together (default: all cores).")
