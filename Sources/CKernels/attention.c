@@ -81,13 +81,8 @@ T512 CK_INLINE __m512 exp2_512(__m512 x) {
     x = _mm512_max_ps(x, _mm512_set1_ps(-125.0f));
     __m512 n = _mm512_roundscale_ps(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
     __m512 r = _mm512_sub_ps(x, n);
-    __m512 p = _mm512_set1_ps(0.1535920892e-3f);
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.1339262701e-2f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.9618384764e-2f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5550347269e-1f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.2402264476e+0f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.6931471825e+0f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+    __m512 p = _mm512_set1_ps(ck_exp2_poly[0]);
+    for (int i = 1; i <= CK_EXP2_DEGREE; i++) p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(ck_exp2_poly[i]));
     return _mm512_scalef_ps(p, n);
 }
 

@@ -145,13 +145,8 @@ CK_INLINE void quantize_queries_body(const float *q, size_t rows, size_t d, size
 CK_INLINE float exp2_scalar(float x) {
     x = x > -125.0f ? x : -125.0f;
     float n = rintf(x), r = x - n;
-    float p = 0.1535920892e-3f;
-    p = fmaf(p, r, 0.1339262701e-2f);
-    p = fmaf(p, r, 0.9618384764e-2f);
-    p = fmaf(p, r, 0.5550347269e-1f);
-    p = fmaf(p, r, 0.2402264476e+0f);
-    p = fmaf(p, r, 0.6931471825e+0f);
-    p = fmaf(p, r, 1.0f);
+    float p = ck_exp2_poly[0];
+    for (int i = 1; i <= CK_EXP2_DEGREE; i++) p = fmaf(p, r, ck_exp2_poly[i]);
     return p * ck_bits_to_float(((int32_t)n + 127) << 23);
 }
 
@@ -228,13 +223,8 @@ T2 CK_INLINE __m256 exp2_256(__m256 x) {
     x = _mm256_max_ps(x, _mm256_set1_ps(-125.0f));
     __m256 n = _mm256_round_ps(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
     __m256 r = _mm256_sub_ps(x, n);
-    __m256 p = _mm256_set1_ps(0.1535920892e-3f);
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0.1339262701e-2f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0.9618384764e-2f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0.5550347269e-1f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0.2402264476e+0f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0.6931471825e+0f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
+    __m256 p = _mm256_set1_ps(ck_exp2_poly[0]);
+    for (int i = 1; i <= CK_EXP2_DEGREE; i++) p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(ck_exp2_poly[i]));
     __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
     return _mm256_mul_ps(p, _mm256_castsi256_ps(e));
 }

@@ -26,6 +26,13 @@ CK_INLINE float ck_expf(float x) {
     return x > 88.7228394f ? INFINITY : e;
 }
 
+/* SLEEF's exp2f polynomial on r = x - round(x) in [-1/2, 1/2], highest degree first: 2^r = p(r), ~1.2 ulp.
+ * The one set of coefficients of every exp2 (attention's scalar, ymm and zmm forms evaluate it by
+ * Horner's rule in this order, so they agree bit for bit). */
+#define CK_EXP2_DEGREE 6
+static const float ck_exp2_poly[CK_EXP2_DEGREE + 1] = {0.1535920892e-3f, 0.1339262701e-2f, 0.9618384764e-2f,
+                                                       0.5550347269e-1f, 0.2402264476e+0f, 0.6931471825e+0f, 1.0f};
+
 /* erf split at |x| = 0.927734375 (N. Juffa's erff, max error ~1 ulp):
  * small |x|: odd polynomial; large |x|: erfc(|x|) = exp(poly(|x|)). */
 #define CK_ERF_SPLIT 0.927734375f

@@ -75,8 +75,10 @@ struct BenchCommand: ParsableCommand {
                                           text: demoParagraph, compute: compute, outputFolder: out, audioPath: nil,
                                           referencePython: referencePython)
         var report = try benchmark.run()
-        if scaling { report.scaling = try scalingTable(benchmark) }
-        try report.json().write(to: URL(fileURLWithPath: (out as NSString).appendingPathComponent("report.json")))
+        if scaling {
+            report.scaling = try scalingTable(benchmark)
+            try report.json().write(to: URL(fileURLWithPath: (out as NSString).appendingPathComponent("report.json")))
+        }
         let markdown = report.markdown(chartFile: "report.svg")
         try markdown.write(toFile: (out as NSString).appendingPathComponent("report.md"), atomically: true, encoding: .utf8)
         if let gitHubBenchmark { try report.gitHubBenchmarkJSON().write(to: URL(fileURLWithPath: gitHubBenchmark)) }
