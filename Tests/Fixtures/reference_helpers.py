@@ -4,15 +4,21 @@ from concurrent.futures import Future
 import torch
 
 
-def randomize_dit(model, gen):
-    """Non-zero random weights everywhere (F5 zero-initialises AdaLN and proj_out)."""
+def uniform_matrix(p, gen):
+    """Uniform weights of std ~0.87/sqrt(fan_in)."""
+    fan_in = p[0].numel()
+    return (torch.rand(p.shape, generator=gen) * 2 - 1) * (1.5 / fan_in ** 0.5)
+
+
+def randomize_dit(model, gen, matrix=uniform_matrix):
+    """Non-zero random weights everywhere (F5 zero-initialises AdaLN and proj_out); weight matrices and
+    convolution kernels from `matrix(parameter, gen)`."""
     with torch.no_grad():
         for name, p in model.named_parameters():
             if name.endswith("text_embed.text_embed.weight"):
                 p.copy_(torch.randn(p.shape, generator=gen))
             elif p.ndim >= 2:
-                fan_in = p[0].numel()
-                p.copy_((torch.rand(p.shape, generator=gen) * 2 - 1) * (1.5 / fan_in ** 0.5))
+                p.copy_(matrix(p, gen))
             elif name.endswith("norm.weight"):
                 p.copy_(1 + 0.1 * torch.randn(p.shape, generator=gen))
             else:  # biases, GRN gamma / beta

@@ -18,8 +18,8 @@ import os
 import numpy as np
 import torch
 
-from make_model_fixtures import CONVENTIONS, HERE, REF_FRAMES, TEXT, save
-from q4export import dequantize, is_q4, write_bundle
+from make_model_fixtures import CONVENTIONS, HERE, REF_FRAMES, TEXT, export_and_load, save
+from reference_helpers import randomize_dit
 from f5_tts.model import CFM, DiT
 
 CONFIG = dict(dim=128, depth=4, heads=4, dim_head=32, ff_mult=2, text_dim=64, conv_layers=2, mel_dim=100)
@@ -29,25 +29,15 @@ RUNS = {"euler8": (8, 2.0, -1.0, "euler"), "midpoint4": (4, 2.0, -1.0, "midpoint
 OUTLIER_CHANNELS, OUTLIER_SCALE, DEGREES_OF_FREEDOM = 3, 6.0, 3.0
 
 
-def heavy_tailed(model, gen):
-    """Student-t weights (std ~1/sqrt(fan_in)) with a few input channels scaled up; F5's other rules kept."""
-    t = torch.distributions.StudentT(DEGREES_OF_FREEDOM)
-    with torch.no_grad():
-        for name, p in model.named_parameters():
-            if name.endswith("text_embed.text_embed.weight"):
-                p.copy_(torch.randn(p.shape, generator=gen))
-            elif p.ndim >= 2:
-                fan_in = p[0].numel()
-                torch.manual_seed(int(torch.randint(0, 2**31, (1,), generator=gen)))
-                w = t.sample(p.shape) / (3 ** 0.5) / fan_in ** 0.5
-                if p.ndim == 2:
-                    columns = torch.randperm(p.shape[1], generator=gen)[:OUTLIER_CHANNELS]
-                    w[:, columns] *= OUTLIER_SCALE
-                p.copy_(w)
-            elif name.endswith("norm.weight"):
-                p.copy_(1 + 0.1 * torch.randn(p.shape, generator=gen))
-            else:
-                p.copy_(0.2 * torch.randn(p.shape, generator=gen))
+def heavy_tailed_matrix(p, gen):
+    """Student-t weights (std ~1/sqrt(fan_in)) with a few input channels of each matrix scaled up."""
+    fan_in = p[0].numel()
+    torch.manual_seed(int(torch.randint(0, 2**31, (1,), generator=gen)))
+    w = torch.distributions.StudentT(DEGREES_OF_FREEDOM).sample(p.shape) / (3 ** 0.5) / fan_in ** 0.5
+    if p.ndim == 2:
+        columns = torch.randperm(p.shape[1], generator=gen)[:OUTLIER_CHANNELS]
+        w[:, columns] *= OUTLIER_SCALE
+    return w
 
 
 def sample(cfm, cond, text, noise, steps, cfg, sway, method, dtype):
@@ -73,17 +63,10 @@ def main():
     os.makedirs(out, exist_ok=True)
     gen = torch.Generator().manual_seed(30)
     dit = DiT(**CONFIG, text_num_embeds=VOCAB, **CONVENTIONS["v1"])
-    heavy_tailed(dit, gen)
+    randomize_dit(dit, gen, matrix=heavy_tailed_matrix)
     cfm = CFM(transformer=dit, num_channels=CONFIG["mel_dim"]).eval()
-    state = [(k, v.float().numpy()) for k, v in cfm.state_dict().items() if k.startswith("transformer.")]
-    arch = dict(name="F5TTS CFM DiT", **CONFIG, sample_rate=24000, **CONVENTIONS["v1"])
-    head = {"format": "f5tts-q4-bundle-v0", "model_id": "model-fixture-heavy", "source_checkpoint": "random (Student-t)",
-            "state_key": "ema_model_state_dict", "architecture": arch}
-    write_bundle(os.path.join(out, "bundle"), state, head)
-    loaded = {k: torch.from_numpy(dequantize(v) if is_q4(k, v) else v.astype(np.float16).astype(np.float32))
-              for k, v in state if not k.endswith("inv_freq")}
-    missing = cfm.load_state_dict(loaded, strict=False)
-    assert all(k.endswith("inv_freq") for k in missing.missing_keys) and not missing.unexpected_keys, missing
+    export_and_load(cfm, os.path.join(out, "bundle"), dict(name="F5TTS CFM DiT", **CONFIG, sample_rate=24000, **CONVENTIONS["v1"]),
+                    model_id="model-fixture-heavy", source="random (Student-t)")
 
     data = torch.Generator().manual_seed(31)
     cond = torch.randn(1, REF_FRAMES, 100, generator=data) * 2 - 4

@@ -45,6 +45,20 @@ def save(out, name, tensor):
     np.save(os.path.join(out, name + ".npy"), np.ascontiguousarray(tensor.detach().float().numpy()).astype("<f4"))
 
 
+def export_and_load(cfm, folder, architecture, model_id, source):
+    """Writes the CFM's DiT as a Q4 bundle in `folder`, then loads into the module exactly what a faithful
+    runtime reads from it (Q4 tensors dequantized, dense tensors fp16-rounded), so both sides share weights."""
+    state = [(k, v.float().numpy()) for k, v in cfm.state_dict().items() if k.startswith("transformer.")]
+    head = {"format": "f5tts-q4-bundle-v0", "model_id": model_id, "source_checkpoint": source,
+            "state_key": "ema_model_state_dict", "architecture": architecture}
+    write_bundle(folder, state, head)
+    # What the runtime reads; inv_freq keeps its exact fp32 value, as in a real checkpoint.
+    loaded = {k: torch.from_numpy(dequantize(v) if is_q4(k, v) else v.astype(np.float16).astype(np.float32))
+              for k, v in state if not k.endswith("inv_freq")}
+    missing = cfm.load_state_dict(loaded, strict=False)
+    assert all(k.endswith("inv_freq") for k in missing.missing_keys) and not missing.unexpected_keys, missing
+
+
 def make_convention(tag, seed):
     out = os.path.join(HERE, tag)
     os.makedirs(out, exist_ok=True)
@@ -53,16 +67,8 @@ def make_convention(tag, seed):
     randomize_dit(dit, gen)
     cfm = CFM(transformer=dit, num_channels=CONFIG["mel_dim"]).eval()
 
-    state = [(k, v.float().numpy()) for k, v in cfm.state_dict().items() if k.startswith("transformer.")]
-    arch = dict(name="F5TTS CFM DiT", **CONFIG, sample_rate=24000, **CONVENTIONS[tag])
-    head = {"format": "f5tts-q4-bundle-v0", "model_id": f"model-fixture-{tag}", "source_checkpoint": "random",
-            "state_key": "ema_model_state_dict", "architecture": arch}
-    write_bundle(os.path.join(out, "bundle"), state, head)
-    # What the runtime reads; inv_freq keeps its exact fp32 value, as in a real checkpoint.
-    loaded = {k: torch.from_numpy(dequantize(v) if is_q4(k, v) else v.astype(np.float16).astype(np.float32))
-              for k, v in state if not k.endswith("inv_freq")}
-    missing = cfm.load_state_dict(loaded, strict=False)
-    assert all(k.endswith("inv_freq") for k in missing.missing_keys) and not missing.unexpected_keys, missing
+    export_and_load(cfm, os.path.join(out, "bundle"), dict(name="F5TTS CFM DiT", **CONFIG, sample_rate=24000, **CONVENTIONS[tag]),
+                    model_id=f"model-fixture-{tag}", source="random")
 
     data = torch.Generator().manual_seed(seed + 1)
     cond = torch.randn(1, REF_FRAMES, 100, generator=data) * 2 - 4
