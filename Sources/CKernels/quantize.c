@@ -1,4 +1,4 @@
-/* Activations to int8 with one scale per row (the direct path's choice; see ckernels.h).
+/* Activations to int8 or int16 with one scale per row (see ckernels.h).
  * Only exact operations (max, one multiply, round-to-nearest-even, integer sums), so every
  * level gives the same bits. */
 #include "internal.h"
@@ -42,3 +42,37 @@ CK_INLINE void quantize_rows_body(const float *x, size_t m, size_t k, size_t ldx
 CK_MULTIVERSION(quantize_rows,
                 (const float *x, size_t m, size_t k, size_t ldx, int8_t *xq, size_t kp, float *sx, int32_t *qsum),
                 (x, m, k, ldx, xq, kp, sx, qsum))
+
+/* The largest qmax whose sums cannot overflow: |sum_k code * q| <= 15 * qmax * kp < 2^31, and the high
+ * byte of q stays an int8 (qmax <= 127 * 256 + 127). */
+int32_t ck_q16_max(size_t kp) {
+    size_t bound = (size_t)INT32_MAX / (15 * (kp ? kp : 1));
+    return bound < CK_Q16_MAX ? (int32_t)bound : CK_Q16_MAX;
+}
+
+/* q = 256 hi + lo with lo the low byte of q read as int8, so both halves are int8. */
+CK_INLINE void quantize_rows16_body(const float *x, size_t m, size_t k, size_t ldx, int8_t *xq, size_t kp,
+                                    int32_t qmax, float *sx, int32_t *qsum) {
+    for (size_t r = 0; r < m; r++) {
+        const float *row = x + r * ldx;
+        int8_t *hi = xq + r * 2 * kp, *lo = hi + kp;
+        float amax = row_absmax(row, k);
+        float inv = amax > 0 ? (float)qmax / amax : 0.0f;
+        int32_t sum = 0;
+        for (size_t c = 0; c < k; c++) {
+            int32_t v = (int32_t)rintf(row[c] * inv);
+            int8_t low = (int8_t)(uint8_t)(v & 0xFF);
+            lo[c] = low;
+            hi[c] = (int8_t)((v - low) / 256);
+            sum += v;
+        }
+        memset(hi + k, 0, kp - k);
+        memset(lo + k, 0, kp - k);
+        sx[r] = amax / (float)qmax;
+        qsum[r] = sum;
+    }
+}
+
+CK_MULTIVERSION(quantize_rows16,
+                (const float *x, size_t m, size_t k, size_t ldx, int8_t *xq, size_t kp, int32_t qmax, float *sx, int32_t *qsum),
+                (x, m, k, ldx, xq, kp, qmax, sx, qsum))

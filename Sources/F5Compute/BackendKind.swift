@@ -2,7 +2,7 @@
 public enum BackendKind: String, Codable, CaseIterable, Sendable {
     /// Rows dequantized to fp32 tiles (cached under a budget), then OpenBLAS sgemm.
     case dequant
-    /// int4 weights x int8 activations with VNNI / AVX2 kernels, no fp32 weight copy.
+    /// int4 weights x int16 (or int8) activations with AVX2 / VNNI kernels, no fp32 weight copy.
     case direct
 
     /// The faster path on this CPU: direct wherever its int8 kernels are vectorised (AVX2 and up, where it
@@ -11,12 +11,13 @@ public enum BackendKind: String, Codable, CaseIterable, Sendable {
 }
 
 /// Makes the backend for `kind`. `cacheBudgetBytes` only matters for `.dequant`
-/// (nil: half of physical memory); `attention` nil: the path's own (`AttentionKind.standard(for:)`).
-public func makeLinearBackend(_ kind: BackendKind, cacheBudgetBytes: Int? = nil,
-                              attention: AttentionKind? = nil) -> any LinearBackend {
+/// (nil: half of physical memory); `attention` nil: the path's own (`AttentionKind.standard(for:)`);
+/// `activations` only matters for `.direct` (nil: int16).
+public func makeLinearBackend(_ kind: BackendKind, cacheBudgetBytes: Int? = nil, attention: AttentionKind? = nil,
+                              activations: ActivationPrecision? = nil) -> any LinearBackend {
     let attention = attention ?? .standard(for: kind)
     switch kind {
     case .dequant: return DequantBLASBackend(cacheBudgetBytes: cacheBudgetBytes, attention: attention)
-    case .direct: return DirectInt4Backend(attention: attention)
+    case .direct: return DirectInt4Backend(attention: attention, activations: activations ?? .int16)
     }
 }

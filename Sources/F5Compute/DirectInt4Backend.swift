@@ -1,13 +1,12 @@
 import CKernels
 import F5Bundle
 
-/// Path B: int4 weights times int8 activations, no fp32 weight copy.
+/// Path B: int4 weights times int16 (default) or int8 activations, no fp32 weight copy.
 ///
 /// Weights are repacked once (CKernels' panel layout: 16 rows, offset-binary nibbles v+8).
-/// Activations are quantized per call to int8 with ONE fp32 SCALE PER ROW:
-/// `s = max|x_row| / 127`, `q = round(x / s)`. Why per row: the weights' own 16-level row-wise
-/// quantization already dominates the error, finer activation blocks bought little accuracy
-/// and cost ~25% speed in the feasibility prototype, and a whole row accumulates exactly in int32.
+/// Activations are quantized per call with ONE fp32 SCALE PER ROW: `s = max|x_row| / qmax`,
+/// `q = round(x / s)`, qmax = 32639 (int16, `ck_q16_max`) or 127 (int8); see `ActivationPrecision` for
+/// why 16 bits. A whole row accumulates exactly in int32.
 ///
 /// Error bound (what the tests check): with `e_c = x_c - s q_c`, `|e_c| <= s/2`, so
 ///     |y_direct[o] - y_exact[o]| <= (s/2) * scale_o * sum_c |code(o, c)|  (+ fp32 rounding).
@@ -16,10 +15,14 @@ import F5Bundle
 public final class DirectInt4Backend: LinearBackend {
     public let name = "direct"
     public let attention: AttentionKind
-    public init(attention: AttentionKind = .standard(for: .direct)) { self.attention = attention }
+    public let activations: ActivationPrecision
+    public init(attention: AttentionKind = .standard(for: .direct), activations: ActivationPrecision = .int16) {
+        self.attention = attention
+        self.activations = activations
+    }
 
     public func prepare(_ weight: Q4Tensor, bias: [Float]?) -> any LinearLayer {
-        DirectInt4Linear(weight: weight, bias: bias)
+        DirectInt4Linear(weight: weight, bias: bias, activations: activations)
     }
 }
 
@@ -30,6 +33,7 @@ public final class DirectInt4Linear: LinearLayer {
     let repacked: AlignedBuffer
     let scales: [Float]
     let bias: [Float]?
+    let activations: ActivationPrecision
     /// Below this many weights a GEMV stays on one thread (fork/join costs more than it saves).
     static let parallelGEMVWeights = 1 << 21
     /// Rows at or below this use the streaming (memory-bound) kernel and split over columns.
@@ -38,7 +42,7 @@ public final class DirectInt4Linear: LinearLayer {
     /// to amortise unpacking the codes, small enough that the int8 block stays in L2.
     static let rowBlock = 384
 
-    public init(weight: Q4Tensor, bias: [Float]?) {
+    public init(weight: Q4Tensor, bias: [Float]?, activations: ActivationPrecision = .int16) {
         precondition(bias == nil || bias!.count == weight.rows, "bias length must equal the output features")
         inFeatures = weight.cols
         outFeatures = weight.rows
@@ -50,6 +54,7 @@ public final class DirectInt4Linear: LinearLayer {
         // The repacked copy replaces the mapped bytes: keep only one of them resident.
         weight.releaseResidentPages()
         self.bias = bias
+        self.activations = activations
     }
 
     public func forward(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>) {
@@ -65,7 +70,7 @@ public final class DirectInt4Linear: LinearLayer {
                         let parts = outFeatures * inFeatures >= Self.parallelGEMVWeights ? min(threads, panels) : 1
                         ComputeThreads.parallelFor(parts) { part in
                             let n0 = panels * part / parts * 16, n1 = min(outFeatures, panels * (part + 1) / parts * 16)
-                            ck_q4_gemm(w, sw.baseAddress, b, outFeatures, paddedK, xq, sx, qsum, rows, y, outFeatures, n0, n1)
+                            gemm(w, sw.baseAddress, b, xq, sx, qsum, rows, y, n0, n1)
                         }
                     }
                 } else {
@@ -78,8 +83,7 @@ public final class DirectInt4Linear: LinearLayer {
                         for block in stride(from: r0, to: r1, by: Self.rowBlock) {
                             let m = min(Self.rowBlock, r1 - block)
                             withQuantized(x + block * inFeatures, rows: m) { xq, sx, qsum in
-                                ck_q4_gemm(w, sw.baseAddress, b, outFeatures, paddedK, xq, sx, qsum, m,
-                                           y + block * outFeatures, outFeatures, 0, outFeatures)
+                                gemm(w, sw.baseAddress, b, xq, sx, qsum, m, y + block * outFeatures, 0, outFeatures)
                             }
                         }
                     }
@@ -88,16 +92,29 @@ public final class DirectInt4Linear: LinearLayer {
         }
     }
 
-    /// `rows` rows of x quantized into one scratch block: int8 rows, then per-row scales and sums.
+    /// `rows` rows of x quantized into one scratch block: the quantized rows, then per-row scales and sums.
     private func withQuantized(_ x: UnsafePointer<Float>, rows: Int,
                                _ body: (UnsafePointer<Int8>, UnsafePointer<Float>, UnsafePointer<Int32>) -> Void) {
-        let kp = paddedK
-        Scratch.with(bytes: rows * kp + rows * 8) { raw in
+        let kp = paddedK, quantizedBytes = rows * activations.rowBytes(paddedK: kp)
+        Scratch.with(bytes: quantizedBytes + rows * 8) { raw in
             let xq = raw.assumingMemoryBound(to: Int8.self)
-            let sx = (raw + rows * kp).assumingMemoryBound(to: Float.self)
-            let qsum = (raw + rows * kp + rows * 4).assumingMemoryBound(to: Int32.self)
-            ck_quantize_rows(x, rows, inFeatures, inFeatures, xq, kp, sx, qsum)
+            let sx = (raw + quantizedBytes).assumingMemoryBound(to: Float.self)
+            let qsum = (raw + quantizedBytes + rows * 4).assumingMemoryBound(to: Int32.self)
+            switch activations {
+            case .int16: ck_quantize_rows16(x, rows, inFeatures, inFeatures, xq, kp, ck_q16_max(kp), sx, qsum)
+            case .int8: ck_quantize_rows(x, rows, inFeatures, inFeatures, xq, kp, sx, qsum)
+            }
             body(xq, sx, qsum)
+        }
+    }
+
+    /// y[r, n0 ..< n1] for `rows` quantized rows (the kernel of this layer's activation precision).
+    private func gemm(_ w: UnsafePointer<UInt8>, _ sw: UnsafePointer<Float>?, _ b: UnsafePointer<Float>?,
+                      _ xq: UnsafePointer<Int8>, _ sx: UnsafePointer<Float>, _ qsum: UnsafePointer<Int32>, _ rows: Int,
+                      _ y: UnsafeMutablePointer<Float>, _ n0: Int, _ n1: Int) {
+        switch activations {
+        case .int16: ck_q4_gemm16(w, sw, b, outFeatures, paddedK, xq, sx, qsum, rows, y, outFeatures, n0, n1)
+        case .int8: ck_q4_gemm(w, sw, b, outFeatures, paddedK, xq, sx, qsum, rows, y, outFeatures, n0, n1)
         }
     }
 

@@ -4,17 +4,24 @@ import Foundation
 
 /// Options every command that computes shares; `prepare()` runs before any work.
 struct ComputeOptions: ParsableArguments {
-    @Option(name: .customLong("backend"), help: "Q4 execution path: dequant (fp32 tiles + OpenBLAS) or direct (int4 x int8 SIMD). Default: the faster on this CPU.")
+    @Option(name: .customLong("backend"), help: "Q4 execution path: dequant (fp32 tiles + OpenBLAS) or direct (int4 x int16/int8 SIMD). Default: the faster on this CPU.")
     var backendChoice: BackendKind?
 
     /// The chosen path, or the faster one on this CPU.
     var backend: BackendKind { backendChoice ?? .fastest }
 
-    /// The path and its attention arithmetic, as `direct/int8`: what decides the output's numbers.
-    var pathDescription: String { "\(backend.rawValue)/\((attention ?? .standard(for: backend)).rawValue)" }
+    /// The path, its activations (direct) and its attention arithmetic, as `direct/int16/int8` or `dequant/fp32`:
+    /// what decides the output's numbers.
+    var pathDescription: String {
+        let parts = [backend.rawValue] + (backend == .direct ? [(activations ?? .int16).rawValue] : [])
+        return (parts + [(attention ?? .standard(for: backend)).rawValue]).joined(separator: "/")
+    }
 
     @Option(help: "Attention arithmetic: fp32 (the reference) or int8 (int8 Q·Kᵀ, 14-bit P × 12-bit V). Default: int8 with --backend direct (fp32 where the AVX-512 fp32 kernel runs), fp32 with dequant.")
     var attention: AttentionKind?
+
+    @Option(help: "Inputs of the direct path's linear layers: int16 (one scale per row; at least fp16 inference's fidelity) or int8 (about twice as fast in those layers, less faithful). Default: int16.")
+    var activations: ActivationPrecision?
 
     @Option(parsing: .unconditional, help: "Threads for OpenBLAS and our kernels together (default: all cores).")
     var threads: Int?
@@ -28,6 +35,9 @@ struct ComputeOptions: ParsableArguments {
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
         if let cacheMB, cacheMB < 0 { throw ValidationError("--cache-mb must not be negative, got \(cacheMB)") }
+        if activations != nil, backend != .direct {
+            throw ValidationError("--activations applies to --backend direct only (the dequant path computes in fp32)")
+        }
     }
 
     /// Selects OpenBLAS's best kernel (may re-execute the process) and sets the threads.
@@ -43,7 +53,7 @@ struct ComputeOptions: ParsableArguments {
     /// `configure()`, then the backend.
     func prepare() -> any LinearBackend {
         configure()
-        return makeLinearBackend(backend, cacheBudgetBytes: cacheMB.map { $0 << 20 }, attention: attention)
+        return makeLinearBackend(backend, cacheBudgetBytes: cacheMB.map { $0 << 20 }, attention: attention, activations: activations)
     }
 }
 

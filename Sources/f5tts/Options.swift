@@ -208,6 +208,7 @@ struct OutputOptions: ParsableArguments {
 
 extension BackendKind: ExpressibleByArgument {}
 extension AttentionKind: ExpressibleByArgument {}
+extension ActivationPrecision: ExpressibleByArgument {}
 extension F5Convention: ExpressibleByArgument {}
 extension ODEMethod: ExpressibleByArgument {}
 extension NoiseGenerator.Kind: ExpressibleByArgument {}

@@ -61,48 +61,72 @@ final class LinearBackendTests: XCTestCase {
         XCTAssertEqual(none.cacheStats.bytesCached, 0)
     }
 
-    /// The documented bound of DirectInt4Backend: |err| <= (s/2) * scale_o * sum_c |code(o,c)|.
+    /// The documented bound of DirectInt4Backend: |err| <= (s/2) * scale_o * sum_c |code(o,c)|, s = max|x_row| / qmax.
     func testDirectWithinPerRowQuantizationBound() {
-        let backend = makeLinearBackend(.direct)
-        for (i, (m, n, k)) in awkwardShapes.enumerated() {
-            let (q, x, bias) = inputs(m, n, k, seed: UInt64(20 + i))
-            let y = apply(backend.prepare(q.tensor, bias: bias), x, rows: m)
-            let exact = q.reference(x, rows: m, bias: bias)
-            let slack = 1e-6 * (exact.map(abs).max() ?? 0)
-            for r in 0..<m {
-                let s = Double(x[(r * k)..<(r * k + k)].map(abs).max()! / 127)
-                for o in 0..<n {
-                    let l1 = q.codes[(o * k)..<(o * k + k)].reduce(0) { $0 + abs(Int($1)) }
-                    let bound = s / 2 * Double(q.scales[o]) * Double(l1) + slack
-                    XCTAssertLessThanOrEqual(abs(Double(y[r * n + o]) - exact[r * n + o]), bound, "M\(m) N\(n) K\(k) [\(r),\(o)]")
+        for precision in ActivationPrecision.allCases {
+            let backend = makeLinearBackend(.direct, activations: precision)
+            for (i, (m, n, k)) in awkwardShapes.enumerated() {
+                let (q, x, bias) = inputs(m, n, k, seed: UInt64(20 + i))
+                let y = apply(backend.prepare(q.tensor, bias: bias), x, rows: m)
+                let exact = q.reference(x, rows: m, bias: bias)
+                let slack = 1e-6 * (exact.map(abs).max() ?? 0)
+                let qmax = Float(QuantizedRows.qmax(precision, k: k))
+                for r in 0..<m {
+                    let s = Double(x[(r * k)..<(r * k + k)].map(abs).max()! / qmax)
+                    for o in 0..<n {
+                        let l1 = q.codes[(o * k)..<(o * k + k)].reduce(0) { $0 + abs(Int($1)) }
+                        let bound = s / 2 * Double(q.scales[o]) * Double(l1) + slack
+                        XCTAssertLessThanOrEqual(abs(Double(y[r * n + o]) - exact[r * n + o]), bound, "\(precision) M\(m) N\(n) K\(k) [\(r),\(o)]")
+                    }
                 }
             }
         }
     }
 
     func testDirectMatchesReferenceOnSameQuantizedActivations() {
-        let backend = makeLinearBackend(.direct)
-        for (i, (m, n, k)) in awkwardShapes.enumerated() {
-            let (q, x, bias) = inputs(m, n, k, seed: UInt64(30 + i))
-            let y = apply(backend.prepare(q.tensor, bias: bias), x, rows: m)
-            let expected = quantizedReference(q, x, rows: m, bias: bias)
-            XCTAssertLessThanOrEqual(maxRelativeError(y, expected), 1e-6, "M\(m) N\(n) K\(k)")
+        for precision in ActivationPrecision.allCases {
+            let backend = makeLinearBackend(.direct, activations: precision)
+            for (i, (m, n, k)) in awkwardShapes.enumerated() {
+                let (q, x, bias) = inputs(m, n, k, seed: UInt64(30 + i))
+                let y = apply(backend.prepare(q.tensor, bias: bias), x, rows: m)
+                let expected = quantizedReference(q, x, rows: m, bias: bias, precision: precision)
+                XCTAssertLessThanOrEqual(maxRelativeError(y, expected), 1e-6, "\(precision) M\(m) N\(n) K\(k)")
+            }
         }
     }
 
-    /// Every int8 level this CPU runs gives the same bits (the int32 sums are exact and the
-    /// epilogue is one formula).
+    /// Every level this CPU runs gives the same bits, for both activation precisions (the int32 sums are
+    /// exact and the epilogue is one formula).
     func testDirectLevelsAgreeBitForBit() {
         let (q, x, bias) = inputs(13, 70, 1100, seed: 4)
-        for m in [1, 3, 13] {
-            var outputs: [ISALevel: [Float]] = [:]
-            for level in ComputeISA.supported {
-                ComputeISA.force(level)
-                XCTAssertEqual(ComputeISA.active, level)
-                outputs[level] = apply(DirectInt4Backend().prepare(q.tensor, bias: bias), Array(x[0..<(m * 1100)]), rows: m)
+        for precision in ActivationPrecision.allCases {
+            for m in [1, 3, 13] {
+                var outputs: [ISALevel: [Float]] = [:]
+                for level in ComputeISA.supported {
+                    ComputeISA.force(level)
+                    XCTAssertEqual(ComputeISA.active, level)
+                    let layer = DirectInt4Backend(activations: precision).prepare(q.tensor, bias: bias)
+                    outputs[level] = apply(layer, Array(x[0..<(m * 1100)]), rows: m)
+                }
+                let scalar = outputs[.scalar]!
+                for (level, y) in outputs { XCTAssertEqual(y.map(\.bitPattern), scalar.map(\.bitPattern), "\(precision) \(level) M\(m)") }
             }
-            let scalar = outputs[.scalar]!
-            for (level, y) in outputs { XCTAssertEqual(y.map(\.bitPattern), scalar.map(\.bitPattern), "\(level) M\(m)") }
+        }
+    }
+
+    /// The int16 scale keeps the int32 sums exact at the largest magnitudes: every code +7 (offset code 15)
+    /// times rows of equal values (all at qmax) at K = 8000, where qmax = 32639 would overflow.
+    func testInt16SumsStayExactAtLargeK() {
+        let k = 8000, n = 16
+        let storage = Q4Storage(packedBytes: n * k / 2, scaleBytes: n * 2)
+        storage.packed.initializeMemory(as: UInt8.self, repeating: 0x77, count: n * k / 2)
+        for r in 0..<n { Half.store(1, to: storage.scales, index: r) }
+        let tensor = Q4Tensor(name: "big.weight", shape: [n, k], packed: storage.packed, scales: storage.scales, storage: storage)
+        XCTAssertLessThan(ck_q16_max(ck_q4_padded_k(k)), CK_Q16_MAX)
+        for level in ComputeISA.supported {
+            ComputeISA.force(level)
+            let y = apply(DirectInt4Backend(activations: .int16).prepare(tensor, bias: nil), [Float](repeating: 0.5, count: 2 * k), rows: 2)
+            XCTAssertEqual(y, [Float](repeating: 7 * 0.5 * Float(k), count: 2 * n), "\(level)")
         }
     }
 
@@ -117,19 +141,16 @@ final class LinearBackendTests: XCTestCase {
         }
     }
 
-    /// y in float64 from the kernel's own int8 activations.
-    private func quantizedReference(_ q: TestQ4, _ x: [Float], rows m: Int, bias: [Float]?) -> [Double] {
-        let n = q.tensor.rows, k = q.tensor.cols, kp = ck_q4_padded_k(k)
-        var xq = [Int8](repeating: 0, count: m * kp)
-        var sx = [Float](repeating: 0, count: m)
-        var qsum = [Int32](repeating: 0, count: m)
-        ck_quantize_rows(x, m, k, k, &xq, kp, &sx, &qsum)
+    /// y in float64 from the kernel's own quantized activations.
+    private func quantizedReference(_ q: TestQ4, _ x: [Float], rows m: Int, bias: [Float]?, precision: ActivationPrecision) -> [Double] {
+        let n = q.tensor.rows, k = q.tensor.cols
+        let quantized = QuantizedRows(x, rows: m, k: k, precision: precision)
         var y = [Double](repeating: 0, count: m * n)
         for r in 0..<m {
             for o in 0..<n {
                 var s = 0.0
-                for c in 0..<k { s += Double(q.codes[o * k + c]) * Double(xq[r * kp + c]) }
-                y[r * n + o] = s * Double(sx[r]) * Double(q.scales[o]) + Double(bias?[o] ?? 0)
+                for c in 0..<k { s += Double(q.codes[o * k + c]) * Double(quantized.value(r, c)) }
+                y[r * n + o] = s * Double(quantized.scales[r]) * Double(q.scales[o]) + Double(bias?[o] ?? 0)
             }
         }
         return y

@@ -1,5 +1,6 @@
 import CKernels
 import F5Bundle
+import F5Compute
 import XCTest
 
 /// Pins the two layouts: CKernels decodes the bundle's nibbles exactly like Q4Tensor, and the
@@ -110,21 +111,27 @@ final class Q4LayoutTests: XCTestCase {
         var x = rng.floats(3 * k, -3, 3)
         x[k + 5] = 0
         for c in 0..<k { x[2 * k + c] = 0 } // an all-zero row must not divide by zero
-        var xq = [Int8](repeating: 99, count: 3 * kp)
-        var sx = [Float](repeating: 0, count: 3)
-        var qsum = [Int32](repeating: 0, count: 3)
-        ck_quantize_rows(x, 3, k, k, &xq, kp, &sx, &qsum)
-        for r in 0..<3 {
-            let amax = x[(r * k)..<(r * k + k)].map(abs).max()!
-            XCTAssertEqual(sx[r], amax / 127)
-            var sum: Int32 = 0
-            for c in 0..<kp {
-                let q = xq[r * kp + c]
-                if c >= k { XCTAssertEqual(q, 0); continue }
-                XCTAssertLessThanOrEqual(abs(Float(q) * sx[r] - x[r * k + c]), sx[r] / 2 * 1.0001)
-                sum += Int32(q)
+        for precision in ActivationPrecision.allCases {
+            let rows = QuantizedRows(x, rows: 3, k: k, precision: precision)
+            let qmax = QuantizedRows.qmax(precision, k: k)
+            for r in 0..<3 {
+                let amax = x[(r * k)..<(r * k + k)].map(abs).max()!
+                XCTAssertEqual(rows.scales[r], amax / Float(qmax), "\(precision)")
+                var sum: Int32 = 0
+                for c in 0..<kp {
+                    let q = rows.value(r, c)
+                    if c >= k { XCTAssertEqual(q, 0); continue }
+                    XCTAssertLessThanOrEqual(abs(q), qmax)
+                    XCTAssertEqual(q, Int32((x[r * k + c] * (amax > 0 ? Float(qmax) / amax : 0)).rounded(.toNearestOrEven)), "\(precision) [\(r),\(c)]")
+                    // Half a step, plus the fp32 roundings of x * qmax / amax and of q * s (each <= |x| 2^-24 in x units).
+                    let bound = rows.scales[r] / 2 + 2 * abs(x[r * k + c]) * Float.ulpOfOne
+                    XCTAssertLessThanOrEqual(abs(Float(q) * rows.scales[r] - x[r * k + c]), bound, "\(precision) [\(r),\(c)]")
+                    sum += q
+                }
+                XCTAssertEqual(rows.sums[r], sum, "\(precision)")
             }
-            XCTAssertEqual(qsum[r], sum)
         }
+        XCTAssertEqual(ck_q16_max(2048), CK_Q16_MAX)
+        XCTAssertEqual(ck_q16_max(8192), Int32(Int(Int32.max) / (15 * 8192)))
     }
 }

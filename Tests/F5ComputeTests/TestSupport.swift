@@ -1,3 +1,4 @@
+import CKernels
 import F5Bundle
 import F5Compute
 import Foundation
@@ -76,3 +77,40 @@ func apply(_ layer: any LinearLayer, _ x: [Float], rows: Int) -> [Float] {
 let awkwardShapes: [(Int, Int, Int)] = [
     (1, 37, 231), (2, 16, 64), (3, 37, 231), (4, 70, 1100), (17, 37, 231), (17, 48, 7), (13, 70, 1100), (5, 1, 9),
 ]
+
+/// Rows quantized by the direct path's C kernel (ck_quantize_rows or ck_quantize_rows16), decoded.
+struct QuantizedRows {
+    let precision: ActivationPrecision
+    let paddedK: Int
+    let bytes: [Int8]
+    let scales: [Float]
+    let sums: [Int32]
+
+    static func qmax(_ precision: ActivationPrecision, k: Int) -> Int32 {
+        precision == .int16 ? ck_q16_max(ck_q4_padded_k(k)) : 127
+    }
+
+    init(_ x: [Float], rows m: Int, k: Int, precision: ActivationPrecision) {
+        let kp = ck_q4_padded_k(k), rowBytes = precision == .int16 ? 2 * kp : kp
+        var bytes = [Int8](repeating: 99, count: m * rowBytes)
+        var sx = [Float](repeating: 0, count: m)
+        var qsum = [Int32](repeating: 0, count: m)
+        switch precision {
+        case .int16: ck_quantize_rows16(x, m, k, k, &bytes, kp, Self.qmax(precision, k: k), &sx, &qsum)
+        case .int8: ck_quantize_rows(x, m, k, k, &bytes, kp, &sx, &qsum)
+        }
+        self.precision = precision
+        paddedK = kp
+        self.bytes = bytes
+        scales = sx
+        sums = qsum
+    }
+
+    /// The integer value of row r, column c (c < paddedK): 256 hi + lo for int16.
+    func value(_ r: Int, _ c: Int) -> Int32 {
+        switch precision {
+        case .int16: return 256 * Int32(bytes[r * 2 * paddedK + c]) + Int32(bytes[r * 2 * paddedK + paddedK + c])
+        case .int8: return Int32(bytes[r * paddedK + c])
+        }
+    }
+}

@@ -20,11 +20,16 @@ final class FidelityTests: XCTestCase {
     func testSamplerDirectFP32AttentionV0() throws { try checkRuns("v0", backend: .direct, attention: .fp32, minimumSNR: Self.directSNR) }
     func testSamplerDirectFP32AttentionV1() throws { try checkRuns("v1", backend: .direct, attention: .fp32, minimumSNR: Self.directSNR) }
 
-    /// Heavy-tailed weights with outlier input channels (make_heavy_fixture.py): against PyTorch fp32 on the
-    /// same weights and noise, each path must come at least as close as PyTorch's own fp16 inference (how
-    /// F5-TTS runs on GPUs) does, over the generated frames.
-    func testHeavyTailedWeightsEachPathAtLeastAsCloseAsFP16() throws {
-        let fixture = try ModelFixtures.Convention("heavy")
+    /// Heavy-tailed weights with outlier input channels (make_heavy_fixture.py).
+    func testHeavyTailedWeightsEachPathAtLeastAsCloseAsFP16() throws { try checkAgainstFP16("heavy") }
+
+    /// A small DiT trained on espeak-ng speech, on a real reference mel and text (make_trained_fixture.py).
+    func testTrainedWeightsEachPathAtLeastAsCloseAsFP16() throws { try checkAgainstFP16("trained") }
+
+    /// Against PyTorch fp32 on the same weights and noise, each path must come at least as close as PyTorch's
+    /// own fp16 inference (how F5-TTS runs on GPUs) does, over the generated frames.
+    private func checkAgainstFP16(_ tag: String) throws {
+        let fixture = try ModelFixtures.Convention(tag)
         let cond = try fixture.tensor("cond"), noise = try fixture.tensor("noise")
         let generated = (fixture.refFrames * 100)...
         for kind in BackendKind.allCases {
@@ -38,8 +43,8 @@ final class FidelityTests: XCTestCase {
                 let fp32 = try fixture.tensor("final_fp32_\(name)"), fp16 = try fixture.tensor("final_fp16_\(name)")
                 let ours = snr(Array(result.mel[generated]), reference: Array(fp32[generated]))
                 let bar = snr(Array(fp16[generated]), reference: Array(fp32[generated]))
-                print("[heavy \(kind.rawValue)/\(backend.attention.rawValue)] \(name): \(ours) dB against fp32; PyTorch fp16 \(bar) dB")
-                XCTAssertGreaterThanOrEqual(ours, bar, "heavy \(kind.rawValue) \(name)")
+                print("[\(tag) \(kind.rawValue)/\(backend.attention.rawValue)] \(name): \(ours) dB against fp32; PyTorch fp16 \(bar) dB")
+                XCTAssertGreaterThanOrEqual(ours, bar, "\(tag) \(kind.rawValue) \(name)")
             }
         }
     }

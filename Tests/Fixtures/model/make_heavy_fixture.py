@@ -40,7 +40,7 @@ def heavy_tailed_matrix(p, gen):
     return w
 
 
-def sample(cfm, cond, text, noise, steps, cfg, sway, method, dtype):
+def sample(cfm, cond, text, noise, steps, cfg, sway, method, dtype, duration=DURATION):
     real_randn = torch.randn
 
     def fixed_randn(*shape, **kw):
@@ -50,7 +50,7 @@ def sample(cfm, cond, text, noise, steps, cfg, sway, method, dtype):
     model.odeint_kwargs = dict(method=method)
     torch.randn = fixed_randn
     try:
-        mel, _ = model.sample(cond=cond.to(dtype), text=text, duration=DURATION, steps=steps, cfg_strength=cfg,
+        mel, _ = model.sample(cond=cond.to(dtype), text=text, duration=duration, steps=steps, cfg_strength=cfg,
                               sway_sampling_coef=sway)
     finally:
         torch.randn = real_randn
