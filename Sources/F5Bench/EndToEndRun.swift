@@ -12,6 +12,7 @@ public struct EndToEndRun {
     public var backend: BackendKind
     public var cacheBudgetBytes: Int?
     public var attention: AttentionKind?
+    public var activations: ActivationPrecision?
     public var convention: F5Convention?
     public var reference: DecodedAudio
     public var referenceText: String
@@ -20,10 +21,10 @@ public struct EndToEndRun {
     public var repeats: Int
 
     public init(model: String, backend: BackendKind, cacheBudgetBytes: Int? = nil, attention: AttentionKind? = nil,
-                convention: F5Convention? = nil, reference: DecodedAudio, referenceText: String, text: String,
+                activations: ActivationPrecision? = nil, convention: F5Convention? = nil, reference: DecodedAudio, referenceText: String, text: String,
                 options: SynthesisOptions, repeats: Int) {
         self.model = model; self.backend = backend; self.cacheBudgetBytes = cacheBudgetBytes; self.attention = attention
-        self.convention = convention
+        self.activations = activations; self.convention = convention
         self.reference = reference
         self.referenceText = referenceText; self.text = text; self.options = options; self.repeats = repeats
     }
@@ -42,7 +43,7 @@ public struct EndToEndRun {
 
     public func run(peaks: MachinePeaks) throws -> Outcome {
         let synthesizer = try Synthesizer(model: model, backend: backend, cacheBudgetBytes: cacheBudgetBytes, attention: attention,
-                                          convention: convention)
+                                          activations: activations, convention: convention)
         var runs: [SynthesisResult] = []
         var voice: Voice?
         for _ in 0..<max(repeats, 1) {

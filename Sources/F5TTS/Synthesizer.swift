@@ -49,12 +49,15 @@ public final class Synthesizer: @unchecked Sendable {
     ///   - backend: the Q4 execution path; the faster one on this CPU by default.
     ///   - cacheBudgetBytes: memory for the dequant path's fp32 tiles (default: 256 MiB).
     ///   - attention: the attention arithmetic (default: the path's own, `AttentionKind.standard(for:)`).
+    ///   - activations: how the direct path quantizes its linear layers' inputs (default: int16).
     ///   - convention: replaces the manifest's RoPE / text-mask convention.
     public convenience init(model: String, vocoder: String? = nil, vocabulary: String? = nil, backend: BackendKind = .fastest,
-                            cacheBudgetBytes: Int? = nil, attention: AttentionKind? = nil, convention: F5Convention? = nil) throws {
+                            cacheBudgetBytes: Int? = nil, attention: AttentionKind? = nil, activations: ActivationPrecision? = nil,
+                            convention: F5Convention? = nil) throws {
         let clock = Stopwatch()
         let files = try ModelFiles.locate(model: model, vocoder: vocoder, vocabulary: vocabulary, convention: convention)
-        try self.init(files: files, backend: makeLinearBackend(backend, cacheBudgetBytes: cacheBudgetBytes, attention: attention),
+        try self.init(files: files, backend: makeLinearBackend(backend, cacheBudgetBytes: cacheBudgetBytes, attention: attention,
+                                                               activations: activations),
                       started: clock)
     }
 

@@ -35,6 +35,7 @@ struct EndToEndBenchmark {
             if let threads = compute.threads { arguments += ["--threads", String(threads)] }
             if let cacheMB = compute.cacheMB { arguments += ["--cache-mb", String(cacheMB)] }
             if let attention = compute.attention { arguments += ["--attention", attention.rawValue] }
+            if let activations = compute.activations, backend == .direct { arguments += ["--activations", activations.rawValue] }
             if let audioPath, backend == backends.last { arguments += ["--audio", audioPath] }
             Log.info("running the \(backend.rawValue) backend (\(repeats) run(s))...")
             try runChild(arguments)
@@ -133,7 +134,7 @@ struct BenchChildCommand: ParsableCommand {
         options.steps = steps
         options.fixedFrames = frames
         let run = EndToEndRun(model: model, backend: compute.backend, cacheBudgetBytes: compute.cacheMB.map { $0 << 20 },
-                              attention: compute.attention,
+                              attention: compute.attention, activations: compute.activations,
                               convention: convention, reference: BuiltinVoice.audio(), referenceText: BuiltinVoice.transcript,
                               text: text, options: options, repeats: repeats)
         let peaks = MachinePeaks(threads: ComputeThreads.count, fp32GFLOPS: peakFP32, int8GOPS: peakInt8)
