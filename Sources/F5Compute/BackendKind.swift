@@ -5,8 +5,9 @@ public enum BackendKind: String, Codable, CaseIterable, Sendable {
     /// int4 weights x int16 (or int8) activations with AVX2 / VNNI kernels, no fp32 weight copy.
     case direct
 
-    /// The faster path on this CPU: direct wherever its int8 kernels are vectorised (AVX2 and up, where it
-    /// measured 3x the dequant path end to end); dequant elsewhere, where OpenBLAS still has SIMD kernels.
+    /// The default path on this CPU: direct wherever its integer kernels are vectorised (AVX2 and up: with
+    /// int16 activations as fast as the dequant path on a 2-core AVX2 machine at half its memory, with int8
+    /// ones 1.9x faster); dequant elsewhere, where OpenBLAS still has SIMD kernels.
     public static var fastest: BackendKind { ComputeISA.active >= .avx2 ? .direct : .dequant }
 }
 

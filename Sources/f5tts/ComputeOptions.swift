@@ -4,7 +4,7 @@ import Foundation
 
 /// Options every command that computes shares; `prepare()` runs before any work.
 struct ComputeOptions: ParsableArguments {
-    @Option(name: .customLong("backend"), help: "Q4 execution path: dequant (fp32 tiles + OpenBLAS) or direct (int4 x int16/int8 SIMD). Default: the faster on this CPU.")
+    @Option(name: .customLong("backend"), help: "Q4 execution path: dequant (fp32 tiles + OpenBLAS) or direct (int4 x int16/int8 SIMD). Default: direct where it is vectorised (AVX2 and up), else dequant.")
     var backendChoice: BackendKind?
 
     /// The chosen path, or the faster one on this CPU.
