@@ -59,14 +59,14 @@ CK_TARGET_AVX512VNNI static double peak_int8_avx512vnni(size_t iterations) {
 }
 
 /* The AVX2 GEMM's own step: two vpmaddubsw (u8 x s8 pair sums) added in int16, widened by vpmaddwd,
- * added in int32: 64 multiply-adds. */
+ * added in int32: 64 multiply-adds. The accumulator is also the u8 operand, so nothing folds to a constant. */
 CK_TARGET_AVX2 static double peak_int8_avx2(size_t iterations) {
     __m256i acc[CK_PEAK_CHAINS];
     const __m256i a = _mm256_set1_epi8(3), b = _mm256_set1_epi8(-2), ones = _mm256_set1_epi16(1);
     for (int i = 0; i < CK_PEAK_CHAINS; i++) acc[i] = _mm256_set1_epi32(i);
     for (size_t it = 0; it < iterations; it++)
         for (int i = 0; i < CK_PEAK_CHAINS; i++) {
-            __m256i pairs = _mm256_add_epi16(_mm256_maddubs_epi16(a, b), _mm256_maddubs_epi16(b, a));
+            __m256i pairs = _mm256_add_epi16(_mm256_maddubs_epi16(acc[i], b), _mm256_maddubs_epi16(acc[i], a));
             acc[i] = _mm256_add_epi32(acc[i], _mm256_madd_epi16(pairs, ones));
         }
     __m256i s = acc[0];
