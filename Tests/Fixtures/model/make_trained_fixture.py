@@ -4,8 +4,8 @@ Regenerate with:  venv/bin/python Tests/Fixtures/model/make_trained_fixture.py [
 (needs torch, torchaudio, f5-tts 1.1.x, x-transformers, torchdiffeq, numpy, espeak-ng).
 
 Random weights, even heavy-tailed ones, are not shaped by training. This small DiT (dim 256, depth 6, v0
-convention) was trained for 420 s on a GPU on espeak-ng speech by ../shared/tools/train-small-f5 (TAG=a
-DIM=256 DEPTH=6 HEADS=4 TEXT_DIM=128 python3 train.py 420; assemble.py gives TRAINED_BUNDLE). Its weights
+convention) was trained with f5-tts's CFM and DiT for 420 s on one GPU (936 AdamW steps, lr 3e-4, bf16
+autocast) on 40 minutes of espeak-ng speech and exported as a Q4 bundle (TRAINED_BUNDLE). Its weights
 are read from that bundle (default: the committed trained/bundle; re-exporting Q4 weights is exact), except
 rotary inv_freq, which the module computes in fp32, and written again with the numpy exporter. The reference is espeak-ng speech of REF_TEXT as F5's log-mel; the
 text is REF_TEXT + GEN_TEXT as F5-TTS's inference joins them, with its duration rule. CFM.sample runs on
