@@ -20,23 +20,38 @@ CK_INLINE float row_absmax(const float *x, size_t k) {
     return m;
 }
 
-CK_INLINE void quantize_rows_body(const float *x, size_t m, size_t k, size_t ldx,
-                                  int8_t *xq, size_t kp, float *sx, int32_t *qsum) {
+/* One body for both forms (`int16` is a constant at each use, so each form is its own loop). int8 rows are kp
+ * bytes; int16 rows are kp hi bytes, then kp lo bytes, with lo the low byte of q read as int8 and
+ * q = 256 hi + lo, so both halves are int8. */
+CK_INLINE void quantize_body(const float *x, size_t m, size_t k, size_t ldx, int8_t *xq, size_t kp,
+                             int32_t qmax, int int16, float *sx, int32_t *qsum) {
     for (size_t r = 0; r < m; r++) {
         const float *row = x + r * ldx;
-        int8_t *q = xq + r * kp;
+        int8_t *hi = xq + r * (int16 ? 2 : 1) * kp, *lo = hi + kp;
         float amax = row_absmax(row, k);
-        float inv = amax > 0 ? 127.0f / amax : 0.0f;
+        float inv = amax > 0 ? (float)qmax / amax : 0.0f;
         int32_t sum = 0;
         for (size_t c = 0; c < k; c++) {
             int32_t v = (int32_t)rintf(row[c] * inv);
-            q[c] = (int8_t)v;
+            if (int16) {
+                int8_t low = (int8_t)(uint8_t)(v & 0xFF);
+                lo[c] = low;
+                hi[c] = (int8_t)((v - low) / 256);
+            } else {
+                hi[c] = (int8_t)v;
+            }
             sum += v;
         }
-        memset(q + k, 0, kp - k);
-        sx[r] = amax / 127.0f;
+        memset(hi + k, 0, kp - k);
+        if (int16) memset(lo + k, 0, kp - k);
+        sx[r] = amax / (float)qmax;
         qsum[r] = sum;
     }
+}
+
+CK_INLINE void quantize_rows_body(const float *x, size_t m, size_t k, size_t ldx,
+                                  int8_t *xq, size_t kp, float *sx, int32_t *qsum) {
+    quantize_body(x, m, k, ldx, xq, kp, 127, 0, sx, qsum);
 }
 
 CK_MULTIVERSION(quantize_rows,
@@ -50,27 +65,9 @@ int32_t ck_q16_max(size_t kp) {
     return bound < CK_Q16_MAX ? (int32_t)bound : CK_Q16_MAX;
 }
 
-/* q = 256 hi + lo with lo the low byte of q read as int8, so both halves are int8. */
 CK_INLINE void quantize_rows16_body(const float *x, size_t m, size_t k, size_t ldx, int8_t *xq, size_t kp,
                                     int32_t qmax, float *sx, int32_t *qsum) {
-    for (size_t r = 0; r < m; r++) {
-        const float *row = x + r * ldx;
-        int8_t *hi = xq + r * 2 * kp, *lo = hi + kp;
-        float amax = row_absmax(row, k);
-        float inv = amax > 0 ? (float)qmax / amax : 0.0f;
-        int32_t sum = 0;
-        for (size_t c = 0; c < k; c++) {
-            int32_t v = (int32_t)rintf(row[c] * inv);
-            int8_t low = (int8_t)(uint8_t)(v & 0xFF);
-            lo[c] = low;
-            hi[c] = (int8_t)((v - low) / 256);
-            sum += v;
-        }
-        memset(hi + k, 0, kp - k);
-        memset(lo + k, 0, kp - k);
-        sx[r] = amax / (float)qmax;
-        qsum[r] = sum;
-    }
+    quantize_body(x, m, k, ldx, xq, kp, qmax, 1, sx, qsum);
 }
 
 CK_MULTIVERSION(quantize_rows16,
