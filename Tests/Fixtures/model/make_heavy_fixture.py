@@ -57,6 +57,24 @@ def sample(cfm, cond, text, noise, steps, cfg, sway, method, dtype, duration=DUR
     return mel[0].float()
 
 
+def sample_runs(out, cfm, cond, text, noise, ref_frames, duration, runs):
+    """Each run in fp32 and fp16, both saved (final_fp32_<run>, final_fp16_<run>); returns meta.json's "runs",
+    with fp16's SNR against fp32 over the generated frames."""
+    meta = {}
+    with torch.inference_mode():
+        for name, (steps, cfg, sway, method) in runs.items():
+            fp32 = sample(cfm, cond, text, noise, steps, cfg, sway, method, torch.float32, duration)
+            fp16 = sample(cfm, cond, text, noise, steps, cfg, sway, method, torch.float16, duration)
+            save(out, "final_fp32_" + name, fp32)
+            save(out, "final_fp16_" + name, fp16)
+            part = slice(ref_frames, None)
+            err = (fp16[part] - fp32[part]).double()
+            snr = 10 * np.log10(float((fp32[part].double() ** 2).sum() / (err ** 2).sum()))
+            meta[name] = dict(steps=steps, cfg=cfg, sway=sway, method=method, fp16_snr_db=snr)
+            print(f"{name}: fp16 against fp32 {snr:.1f} dB (generated frames)")
+    return meta
+
+
 def main():
     torch.set_num_threads(1)
     out = os.path.join(HERE, "heavy")
@@ -75,18 +93,7 @@ def main():
     noise = torch.randn(1, n, 100, generator=data)
     save(out, "cond", cond[0])
     save(out, "noise", noise[0])
-    runs = {}
-    with torch.inference_mode():
-        for name, (steps, cfg, sway, method) in RUNS.items():
-            fp32 = sample(cfm, cond, text, noise, steps, cfg, sway, method, torch.float32)
-            fp16 = sample(cfm, cond, text, noise, steps, cfg, sway, method, torch.float16)
-            save(out, "final_fp32_" + name, fp32)
-            save(out, "final_fp16_" + name, fp16)
-            gen_part = slice(REF_FRAMES, None)
-            err = (fp16[gen_part] - fp32[gen_part]).double()
-            snr = 10 * np.log10(float((fp32[gen_part].double() ** 2).sum() / (err ** 2).sum()))
-            runs[name] = dict(steps=steps, cfg=cfg, sway=sway, method=method, fp16_snr_db=snr)
-            print(f"{name}: fp16 against fp32 {snr:.1f} dB (generated frames)")
+    runs = sample_runs(out, cfm, cond, text, noise, REF_FRAMES, DURATION, RUNS)
     meta = dict(convention="v1", config=CONFIG, text_num_embeds=VOCAB, **CONVENTIONS["v1"], text=TEXT,
                 ref_frames=REF_FRAMES, duration=DURATION, frames=n, runs=runs, torch=torch.__version__,
                 outliers=dict(channels=OUTLIER_CHANNELS, scale=OUTLIER_SCALE, student_t_df=DEGREES_OF_FREEDOM))

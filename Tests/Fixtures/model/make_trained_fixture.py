@@ -25,7 +25,7 @@ import torchaudio
 
 import f5_tts
 
-from make_heavy_fixture import sample
+from make_heavy_fixture import sample_runs
 from make_model_fixtures import CONVENTIONS, HERE, export_and_load, save
 from f5_tts.model import CFM, DiT
 from f5_tts.model.modules import MelSpec
@@ -97,18 +97,7 @@ def main():
     noise = torch.randn(1, n, 100, generator=torch.Generator().manual_seed(41))
     save(out, "cond", cond[0])
     save(out, "noise", noise[0])
-    runs = {}
-    with torch.inference_mode():
-        for name, (steps, cfg, sway, method) in RUNS.items():
-            fp32 = sample(cfm, cond, torch.tensor([ids]), noise, steps, cfg, sway, method, torch.float32, duration)
-            fp16 = sample(cfm, cond, torch.tensor([ids]), noise, steps, cfg, sway, method, torch.float16, duration)
-            save(out, "final_fp32_" + name, fp32)
-            save(out, "final_fp16_" + name, fp16)
-            part = slice(ref_frames, None)
-            err = (fp16[part] - fp32[part]).double()
-            snr = 10 * np.log10(float((fp32[part].double() ** 2).sum() / (err ** 2).sum()))
-            runs[name] = dict(steps=steps, cfg=cfg, sway=sway, method=method, fp16_snr_db=snr)
-            print(f"{name}: fp16 against fp32 {snr:.1f} dB (generated frames)")
+    runs = sample_runs(out, cfm, cond, torch.tensor([ids]), noise, ref_frames, duration, RUNS)
     meta = dict(convention="v0", config=CONFIG, text_num_embeds=vocab_size, **CONVENTIONS["v0"], text=ids,
                 ref_text=REF_TEXT, gen_text=GEN_TEXT, ref_frames=ref_frames, duration=duration, frames=n, runs=runs,
                 torch=torch.__version__)
