@@ -30,9 +30,7 @@ let package = Package(
             name: "CSndFile", path: "Modulemaps/CSndFile", pkgConfig: "sndfile",
             providers: [.apt(["libsndfile1-dev"]), .brew(["libsndfile"])]),
         // Instruction-set micro-kernels chosen at run time (per-function target attributes, no global flags).
-        // Optimised in debug builds too: the tests run the model through these kernels, and at -O0 they
-        // take most of the test time. Release builds already optimise them.
-        .target(name: "CKernels", path: "Sources/CKernels", cSettings: [.unsafeFlags(["-O2"], .when(configuration: .debug))]),
+        .target(name: "CKernels", path: "Sources/CKernels"),
 
         // The runtime, bottom up: bundle format, compute, text, audio, model, the public API.
         .target(name: "F5Bundle", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
