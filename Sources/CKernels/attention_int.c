@@ -10,7 +10,7 @@
  *
  * Every value is stored as int16, so one layout serves every level: AVX2 multiplies them with
  * vpmaddwd, 16 products per instruction, twice the fp32 FMA rate (AVX2's int8 forms saturate for
- * int8 x int8). Quantization, integer sums and the fp32 operations are the same at every level, in
+ * int8 x int8); AVX512-VNNI with vpdpwssd on zmm, 32 products and their sums per instruction. Quantization, integer sums and the fp32 operations are the same at every level, in
  * the same order, so every level gives bit-identical output.
  *
  * Packed K: vectors of 8 keys; vector g, dimension pair p holds 16 int16 at (g d/2 + p) 16: key
@@ -44,12 +44,15 @@ typedef struct {
     int16_t *pq;   /* query_block x np rounded probabilities */
     int32_t *psum; /* query_block row sums of pq */
     float *rmax;   /* query_block x 8 lane-wise row maxima */
+    int8_t *k8;    /* AVX512-VNNI: the keys of whole 16-key groups as int8 (see pack_k8) */
+    int32_t *kcorr; /* AVX512-VNNI: 128 x the sum of each key's values */
+    uint8_t *q8;   /* AVX512-VNNI: query_block x d quantized queries + 128 */
 } int_scratch;
 
 size_t ck_attention_int_scratch_bytes(size_t n, size_t head_dim, size_t query_block) {
     size_t np = round_up(n, KEYS), d = head_dim, bq = query_block ? query_block : 1;
     return np * d * 2 + np * round_up(d, 8) * 2 + 2 * np * 4 + 3 * d * 4 + bq * d * 2 + bq * 4 + bq * np * 4 + bq * np * 2 + bq * 4 +
-           bq * KEYS * 4 + 14 * 64;
+           bq * KEYS * 4 + np * d + np * 4 + bq * d + 17 * 64;
 }
 
 static int_scratch carve(void *scratch, size_t np, size_t d, size_t bq) {
@@ -69,6 +72,9 @@ static int_scratch carve(void *scratch, size_t np, size_t d, size_t bq) {
     TAKE(pq, int16_t, bq * np)
     TAKE(psum, int32_t, bq)
     TAKE(rmax, float, bq * KEYS)
+    TAKE(k8, int8_t, np * d)
+    TAKE(kcorr, int32_t, np)
+    TAKE(q8, uint8_t, bq * d)
 #undef TAKE
     return w;
 }
@@ -229,7 +235,8 @@ T2 CK_INLINE __m256 exp2_256(__m256 x) {
     return _mm256_mul_ps(p, _mm256_castsi256_ps(e));
 }
 
-CK_INLINE int32_t load_pair(const int16_t *p) {
+/* The 4 bytes at p (two int16, or four int8) as one int32 for a broadcast. */
+CK_INLINE int32_t load_pair(const void *p) {
     int32_t v;
     memcpy(&v, p, 4);
     return v;
@@ -364,6 +371,203 @@ T2 static void attention_int_avx2(float *out, size_t n, size_t d, size_t ld, siz
     for (size_t r = 0; r < rows; r += O_MR)
         for (size_t t0 = 0; t0 < d / 8; t0 += O_NV) output_tile_any(w, d, np, r, t0, out, ld, rows - r < O_MR ? (int)(rows - r) : O_MR);
 }
+
+/* ---- AVX512-VNNI on zmm. Scores: Q and K are within +-127, so vpdpbusd multiplies them 64 at a time as
+ * u8 (q + 128) x s8 (k), and 128 x the key's sum removes the offset exactly; K of whole 16-key groups is
+ * repacked to bytes for that (pack_k8). P V: vpdpwssd over the int16 layout, a zmm joining two strips of
+ * 8 channels with one insert per load that every row of the tile then uses. What is left over (one 8-key
+ * vector, or one pair of strips) runs the AVX2 tile, which computes the same values. ---- */
+
+#define T5 CK_TARGET_AVX512VNNI
+#define Z_SMR 6 /* query rows per zmm score tile */
+#define Z_SNZ 3 /* zmm (16 keys) per score tile */
+#define Z_OMR 6 /* query rows per zmm output tile */
+#define Z_ONZ 2 /* zmm (16 channels) per output tile: 24 accumulators in all */
+
+/* k8: group G of 16 keys, dimensions 4t .. 4t + 3 at (G d/4 + t) 64: key 16G + l at 4l + p % 4.
+ * kcorr[j] = 128 sum_p k[j, p]. Only whole groups: a last 8-key vector stays on the int16 path. */
+T5 static void pack_k8(const int_scratch *w, size_t np, size_t d) {
+    for (size_t j = 0; j < np / 16 * 16; j++) {
+        const int16_t *kj = w->kq + (j / KEYS) * (d / 2) * 16 + 2 * (j % KEYS);
+        int8_t *out = w->k8 + (j / 16) * (d / 4) * 64 + 4 * (j % 16);
+        int32_t sum = 0;
+        for (size_t p = 0; p < d; p++) {
+            int16_t value = kj[(p / 2) * 16 + p % 2];
+            out[(p / 4) * 64 + p % 4] = (int8_t)value;
+            sum += value;
+        }
+        w->kcorr[j] = 128 * sum;
+    }
+}
+
+T5 static void offset_queries(const int_scratch *w, size_t rows, size_t d) {
+    for (size_t i = 0; i < rows * d; i++) w->q8[i] = (uint8_t)(w->qq[i] + 128);
+}
+
+/* The 8-lane vectors at a and b as one zmm (a low). */
+T5 CK_INLINE __m512i join(const int16_t *a, const int16_t *b) {
+    return _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_load_si256((const __m256i *)a)),
+                              _mm256_load_si256((const __m256i *)b), 1);
+}
+
+/* score_tile on zmm: nz groups of 16 keys from key 8 g0 (g0 even). */
+T5 CK_INLINE void score_tile512(const int_scratch *w, size_t d, size_t np, size_t r0, size_t g0, const int mr,
+                                const int nz) {
+    __m512i acc[Z_SMR][Z_SNZ];
+    for (int r = 0; r < mr; r++)
+        for (int c = 0; c < nz; c++) acc[r][c] = _mm512_setzero_si512();
+    const int8_t *kg = w->k8 + (g0 / 2) * (d / 4) * 64;
+    const uint8_t *qr = w->q8 + r0 * d;
+    for (size_t t = 0; t < d / 4; t++) {
+        __m512i kv[Z_SNZ];
+        for (int c = 0; c < nz; c++) kv[c] = _mm512_load_si512(kg + (c * (d / 4) + t) * 64);
+        for (int r = 0; r < mr; r++) {
+            __m512i qb = _mm512_set1_epi32(load_pair(qr + r * d + 4 * t));
+            for (int c = 0; c < nz; c++) acc[r][c] = _mm512_dpbusd_epi32(acc[r][c], qb, kv[c]);
+        }
+    }
+    const float *sk = w->sk + g0 * KEYS, *kb = w->kb + g0 * KEYS;
+    const int32_t *kcorr = w->kcorr + g0 * KEYS;
+    float *srow = w->s + r0 * np + g0 * KEYS, *rmax = w->rmax + KEYS * r0;
+    for (int r = 0; r < mr; r++) {
+        const __m512 sq = _mm512_set1_ps(w->sq[r0 + r]);
+        __m512 m = _mm512_set1_ps(-INFINITY);
+        for (int c = 0; c < nz; c++) {
+            __m512i exact = _mm512_sub_epi32(acc[r][c], _mm512_loadu_si512(kcorr + 2 * KEYS * c));
+            __m512 scale = _mm512_mul_ps(sq, _mm512_loadu_ps(sk + 2 * KEYS * c));
+            __m512 s = _mm512_fmadd_ps(_mm512_cvtepi32_ps(exact), scale, _mm512_loadu_ps(kb + 2 * KEYS * c));
+            _mm512_storeu_ps(srow + r * np + 2 * KEYS * c, s);
+            m = _mm512_max_ps(m, s);
+        }
+        __m256 halves = _mm256_max_ps(_mm512_castps512_ps256(m), _mm512_extractf32x8_ps(m, 1));
+        _mm256_store_ps(rmax + KEYS * r, _mm256_max_ps(_mm256_load_ps(rmax + KEYS * r), halves));
+    }
+}
+
+T5 static void score_tile512_any(const int_scratch *w, size_t d, size_t np, size_t r0, size_t g0, int mr, int nz) {
+#define NZ(mr)                                                                                           \
+    switch (nz) {                                                                                        \
+    case 1: score_tile512(w, d, np, r0, g0, mr, 1); break;                                               \
+    case 2: score_tile512(w, d, np, r0, g0, mr, 2); break;                                               \
+    default: score_tile512(w, d, np, r0, g0, mr, 3); break;                                              \
+    }
+    switch (mr) {
+    case 1: NZ(1) break;
+    case 2: NZ(2) break;
+    case 3: NZ(3) break;
+    case 4: NZ(4) break;
+    case 5: NZ(5) break;
+    default: NZ(6) break;
+    }
+#undef NZ
+}
+
+/* exp2_scalar on 16 lanes, the same operations in the same order. */
+T5 CK_INLINE __m512 exp2_512(__m512 x) {
+    x = _mm512_max_ps(x, _mm512_set1_ps(-125.0f));
+    __m512 n = _mm512_roundscale_ps(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m512 r = _mm512_sub_ps(x, n);
+    __m512 p = _mm512_set1_ps(ck_exp2_poly[0]);
+    for (int i = 1; i <= CK_EXP2_DEGREE; i++) p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(ck_exp2_poly[i]));
+    __m512i e = _mm512_slli_epi32(_mm512_add_epi32(_mm512_cvtps_epi32(n), _mm512_set1_epi32(127)), 23);
+    return _mm512_mul_ps(p, _mm512_castsi512_ps(e));
+}
+
+/* softmax_block on zmm (np is a multiple of 8: a last half vector runs on ymm). */
+T5 static void softmax_block512(const int_scratch *w, size_t rows, size_t np) {
+    for (size_t r = 0; r < rows; r++) {
+        const float *row = w->s + r * np;
+        int16_t *pq = w->pq + r * np;
+        float lanes[KEYS], m = -INFINITY;
+        _mm256_storeu_ps(lanes, _mm256_load_ps(w->rmax + KEYS * r));
+        for (int l = 0; l < KEYS; l++) m = lanes[l] > m ? lanes[l] : m;
+        const __m512 mv = _mm512_set1_ps(m), scale = _mm512_set1_ps(P_MAX);
+        __m512i sum = _mm512_setzero_si512();
+        size_t j = 0;
+        for (; j + 2 * KEYS <= np; j += 2 * KEYS) {
+            __m512i p = _mm512_cvtps_epi32(_mm512_mul_ps(exp2_512(_mm512_sub_ps(_mm512_loadu_ps(row + j), mv)), scale));
+            sum = _mm512_add_epi32(sum, p);
+            _mm256_storeu_si256((__m256i *)(pq + j), _mm512_cvtsepi32_epi16(p));
+        }
+        if (j < np) {
+            __m256 x = _mm256_load_ps(row + j);
+            __m256i p = _mm256_cvtps_epi32(_mm256_mul_ps(exp2_256(_mm256_sub_ps(x, _mm512_castps512_ps256(mv))), _mm512_castps512_ps256(scale)));
+            sum = _mm512_add_epi32(sum, _mm512_zextsi256_si512(p));
+            _mm_store_si128((__m128i *)(pq + j), _mm_packs_epi32(_mm256_castsi256_si128(p), _mm256_extracti128_si256(p, 1)));
+        }
+        w->psum[r] = _mm512_reduce_add_epi32(sum);
+    }
+}
+
+/* output_tile on zmm: out[r][8 t0 .. 8 t0 + 32) (4 strips) for mr rows from r0. */
+T5 CK_INLINE void output_tile512(const int_scratch *w, size_t d, size_t np, size_t r0, size_t t0, float *out,
+                                 size_t ld, const int mr) {
+    (void)d;
+    __m512 total[Z_OMR][Z_ONZ];
+    for (int r = 0; r < mr; r++)
+        for (int c = 0; c < Z_ONZ; c++) total[r][c] = _mm512_setzero_ps();
+    const size_t pairs = np / 2;
+    const int16_t *pr = w->pq + r0 * np;
+    for (size_t i0 = 0; i0 < pairs; i0 += FLUSH_PAIRS) {
+        const size_t i1 = pairs - i0 < FLUSH_PAIRS ? pairs : i0 + FLUSH_PAIRS;
+        __m512i acc[Z_OMR][Z_ONZ];
+        for (int r = 0; r < mr; r++)
+            for (int c = 0; c < Z_ONZ; c++) acc[r][c] = _mm512_setzero_si512();
+        for (size_t i = i0; i < i1; i++) {
+            __m512i vv[Z_ONZ];
+            for (int c = 0; c < Z_ONZ; c++)
+                vv[c] = join(w->vq + ((t0 + 2 * c) * pairs + i) * 16, w->vq + ((t0 + 2 * c + 1) * pairs + i) * 16);
+            for (int r = 0; r < mr; r++) {
+                __m512i pb = _mm512_set1_epi32(load_pair(pr + r * np + 2 * i));
+                for (int c = 0; c < Z_ONZ; c++) acc[r][c] = _mm512_dpwssd_epi32(acc[r][c], pb, vv[c]);
+            }
+        }
+        for (int r = 0; r < mr; r++)
+            for (int c = 0; c < Z_ONZ; c++) total[r][c] = _mm512_add_ps(total[r][c], _mm512_cvtepi32_ps(acc[r][c]));
+    }
+    for (int r = 0; r < mr; r++) {
+        __m512 inv = _mm512_set1_ps(1.0f / (float)w->psum[r0 + r]);
+        for (int c = 0; c < Z_ONZ; c++) {
+            size_t ch = 8 * t0 + 16 * c;
+            __m512 scale = _mm512_mul_ps(_mm512_loadu_ps(w->sv + ch), inv);
+            _mm512_storeu_ps(out + (r0 + r) * ld + ch, _mm512_fmadd_ps(total[r][c], scale, _mm512_loadu_ps(w->vmean + ch)));
+        }
+    }
+}
+
+T5 static void output_tile512_any(const int_scratch *w, size_t d, size_t np, size_t r0, size_t t0, float *out,
+                                  size_t ld, int mr) {
+    switch (mr) {
+    case 1: output_tile512(w, d, np, r0, t0, out, ld, 1); break;
+    case 2: output_tile512(w, d, np, r0, t0, out, ld, 2); break;
+    case 3: output_tile512(w, d, np, r0, t0, out, ld, 3); break;
+    case 4: output_tile512(w, d, np, r0, t0, out, ld, 4); break;
+    case 5: output_tile512(w, d, np, r0, t0, out, ld, 5); break;
+    default: output_tile512(w, d, np, r0, t0, out, ld, 6); break;
+    }
+}
+
+T5 static void attention_int_avx512(float *out, size_t n, size_t d, size_t ld, size_t rows, const int_scratch *w) {
+    const size_t np = round_up(n, KEYS), groups = np / KEYS, strips = d / 8;
+    for (size_t r = 0; r < rows; r++) _mm256_store_ps(w->rmax + KEYS * r, _mm256_set1_ps(-INFINITY));
+    for (size_t g0 = 0; g0 < groups; g0 += 2 * Z_SNZ) {
+        const size_t left = groups - g0 < 2 * Z_SNZ ? groups - g0 : 2 * Z_SNZ;
+        for (size_t r = 0; r < rows; r += Z_SMR) {
+            if (left >= 2) score_tile512_any(w, d, np, r, g0, rows - r < Z_SMR ? (int)(rows - r) : Z_SMR, (int)(left / 2));
+            if (left % 2)
+                for (size_t r3 = r; r3 < r + Z_SMR && r3 < rows; r3 += S_MR)
+                    score_tile_any(w, d, np, r3, g0 + left - 1, rows - r3 < S_MR ? (int)(rows - r3) : S_MR, 1);
+        }
+    }
+    softmax_block512(w, rows, np);
+    for (size_t r = 0; r < rows; r += Z_OMR) {
+        const int mr = rows - r < Z_OMR ? (int)(rows - r) : Z_OMR;
+        size_t t0 = 0;
+        for (; t0 + 2 * Z_ONZ <= strips; t0 += 2 * Z_ONZ) output_tile512_any(w, d, np, r, t0, out, ld, mr);
+        for (; t0 < strips; t0 += O_NV)
+            output_tile_any(w, d, np, r, t0, out, ld, mr); /* Z_OMR == O_MR */
+    }
+}
 #endif
 
 void ck_attention_int_head(const float *q, const float *k, const float *v, float *out, size_t n, size_t head_dim,
@@ -378,11 +582,14 @@ void ck_attention_int_head(const float *q, const float *k, const float *v, float
     const float mul = scale * 1.44269504088896341f;
 #if defined(__x86_64__)
     if (ck_attention_int_vectorised(d)) {
+        const int zmm = ck_isa_active() >= CK_ISA_AVX512VNNI && qmax <= 127;
         pack_avx2(k, v, n, d, ld, qmax, &w);
+        if (zmm) pack_k8(&w, np, d);
         for (size_t i0 = row0; i0 < row1; i0 += query_block) {
             const size_t rows = row1 - i0 < query_block ? row1 - i0 : query_block;
             quantize_queries_avx2(q + i0 * ld, rows, d, ld, mul, qmax, &w);
-            attention_int_avx2(out + i0 * ld, n, d, ld, rows, &w);
+            if (zmm) offset_queries(&w, rows, d);
+            (zmm ? attention_int_avx512 : attention_int_avx2)(out + i0 * ld, n, d, ld, rows, &w);
         }
         return;
     }

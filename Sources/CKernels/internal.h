@@ -64,12 +64,13 @@ CK_INLINE int ck_q4_repacked_code(const uint8_t *panel, size_t c, size_t k) {
 }
 
 void ck_q4_gemm_scalar(const ck_q4_args *a);
+void ck_q4_gemm16_scalar(const ck_q4_args *a);
 #if defined(__x86_64__)
 void ck_q4_gemm_avx2(const ck_q4_args *a);
-void ck_q4_gemm16_scalar(const ck_q4_args *a);
 void ck_q4_gemm16_avx2(const ck_q4_args *a);
 void ck_q4_gemm_avxvnni(const ck_q4_args *a);
 void ck_q4_gemm_avx512vnni(const ck_q4_args *a);
+void ck_q4_gemm16_avx512vnni(const ck_q4_args *a);
 #endif
 
 #endif

@@ -30,13 +30,24 @@ int ck_cpu_has_avx2(void) {
 #endif
 }
 
-ck_isa ck_isa_detected(void) {
+int ck_isa_runs(ck_isa level) {
 #if defined(__x86_64__)
     __builtin_cpu_init();
-    if (ck_cpu_has_avx512() && __builtin_cpu_supports("avx512vnni")) return CK_ISA_AVX512VNNI;
-    if (ck_cpu_has_avx2() && __builtin_cpu_supports("avxvnni")) return CK_ISA_AVXVNNI;
-    if (ck_cpu_has_avx2()) return CK_ISA_AVX2;
+    switch (level) {
+    case CK_ISA_SCALAR: return 1;
+    case CK_ISA_AVX2: return ck_cpu_has_avx2();
+    case CK_ISA_AVXVNNI: return ck_cpu_has_avx2() && __builtin_cpu_supports("avxvnni");
+    case CK_ISA_AVX512VNNI: return ck_cpu_has_avx2() && ck_cpu_has_avx512() && __builtin_cpu_supports("avx512vnni");
+    }
+    return 0;
+#else
+    return level == CK_ISA_SCALAR;
 #endif
+}
+
+ck_isa ck_isa_detected(void) {
+    for (int level = CK_ISA_AVX512VNNI; level > CK_ISA_SCALAR; level--)
+        if (ck_isa_runs((ck_isa)level)) return (ck_isa)level;
     return CK_ISA_SCALAR;
 }
 
@@ -66,7 +77,10 @@ static int cap(void) {
 ck_isa ck_isa_active(void) {
     ck_isa best = ck_isa_detected();
     int c = cap();
-    return (c >= 0 && c < (int)best) ? (ck_isa)c : best;
+    if (c < 0 || c >= (int)best) return best;
+    /* A cap at a level this CPU lacks (AVX-VNNI on an AVX512-VNNI CPU without it) runs the next one below. */
+    while (c > CK_ISA_SCALAR && !ck_isa_runs((ck_isa)c)) c--;
+    return (ck_isa)c;
 }
 
 ck_ew_isa ck_ew_isa_active(void) {

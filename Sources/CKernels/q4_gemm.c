@@ -1,16 +1,17 @@
 /* Q4 x int8 and Q4 x int16 GEMMs: the level dispatch and the portable C twins of the SIMD kernels. */
 #include "internal.h"
 
-/* The one portable loop of both twins. int16 rows hold kp hi bytes, then kp lo bytes (q = 256 hi + lo). */
+/* The one portable loop of both twins. int16 rows hold kp int16 values in the order of ck_q16_slot. */
 CK_INLINE void gemm_scalar(const ck_q4_args *a, int int16) {
     size_t panel_bytes = a->kp * CK_Q4_PANEL / 2;
     for (size_t r = 0; r < a->m; r++) {
-        const int8_t *x = a->xq + r * (int16 ? 2 : 1) * a->kp;
+        const int8_t *x8 = a->xq + r * a->kp;
+        const int16_t *x16 = (const int16_t *)(const void *)a->xq + r * a->kp;
         for (size_t c = a->n0; c < a->n1; c++) {
             const uint8_t *panel = a->w + (c / CK_Q4_PANEL) * panel_bytes;
             int32_t acc = 0;
             for (size_t k = 0; k < a->kp; k++) {
-                int32_t value = int16 ? 256 * x[k] + x[a->kp + k] : x[k];
+                int32_t value = int16 ? x16[ck_q16_slot(k)] : x8[k];
                 acc += ck_q4_repacked_code(panel, c % CK_Q4_PANEL, k) * value;
             }
             float b = a->bias ? a->bias[c] : 0.0f;
@@ -36,11 +37,12 @@ static gemm_level int8_level(void) {
     }
 }
 
-/* The int16 kernel: every x86 level from AVX2 up runs the ymm form (there is no VNNI form yet). */
+/* The int16 kernel: vpdpwssd on zmm, else the AVX2 ymm form (AVX-VNNI's ymm vpdpwssd would save only the
+ * adds of vpmaddwd's products). */
 static gemm_level int16_level(void) {
     switch (ck_isa_active()) {
 #if defined(__x86_64__)
-    case CK_ISA_AVX512VNNI:
+    case CK_ISA_AVX512VNNI: return ck_q4_gemm16_avx512vnni;
     case CK_ISA_AVXVNNI:
     case CK_ISA_AVX2: return ck_q4_gemm16_avx2;
 #endif

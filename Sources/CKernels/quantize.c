@@ -21,29 +21,26 @@ CK_INLINE float row_absmax(const float *x, size_t k) {
 }
 
 /* One body for both forms (`int16` is a constant at each use, so each form is its own loop). int8 rows are kp
- * bytes; int16 rows are kp hi bytes, then kp lo bytes, with lo the low byte of q read as int8 and
- * q = 256 hi + lo, so both halves are int8. */
+ * bytes; int16 rows are kp int16 values in the order of ck_q16_slot. */
 CK_INLINE void quantize_body(const float *x, size_t m, size_t k, size_t ldx, int8_t *xq, size_t kp,
                              int32_t qmax, int int16, float *sx, int32_t *qsum) {
     for (size_t r = 0; r < m; r++) {
         const float *row = x + r * ldx;
-        int8_t *hi = xq + r * (int16 ? 2 : 1) * kp, *lo = hi + kp;
+        int8_t *q8 = xq + r * kp;
+        int16_t *q16 = (int16_t *)(void *)xq + r * kp;
         float amax = row_absmax(row, k);
         float inv = amax > 0 ? (float)qmax / amax : 0.0f;
         int32_t sum = 0;
         for (size_t c = 0; c < k; c++) {
             int32_t v = (int32_t)rintf(row[c] * inv);
-            if (int16) {
-                int8_t low = (int8_t)(uint8_t)(v & 0xFF);
-                lo[c] = low;
-                hi[c] = (int8_t)((v - low) / 256);
-            } else {
-                hi[c] = (int8_t)v;
-            }
+            if (int16) q16[ck_q16_slot(c)] = (int16_t)v;
+            else q8[c] = (int8_t)v;
             sum += v;
         }
-        memset(hi + k, 0, kp - k);
-        if (int16) memset(lo + k, 0, kp - k);
+        for (size_t c = k; c < kp; c++) {
+            if (int16) q16[ck_q16_slot(c)] = 0;
+            else q8[c] = 0;
+        }
         sx[r] = amax / (float)qmax;
         qsum[r] = sum;
     }
@@ -58,8 +55,7 @@ CK_MULTIVERSION(quantize_rows,
                 (const float *x, size_t m, size_t k, size_t ldx, int8_t *xq, size_t kp, float *sx, int32_t *qsum),
                 (x, m, k, ldx, xq, kp, sx, qsum))
 
-/* The largest qmax whose sums cannot overflow: |sum_k code * q| <= 15 * qmax * kp < 2^31, and the high
- * byte of q stays an int8 (qmax <= 127 * 256 + 127). */
+/* The largest qmax whose sums cannot overflow, |sum_k code * q| <= 15 * qmax * kp < 2^31, within int16. */
 int32_t ck_q16_max(size_t kp) {
     size_t bound = (size_t)INT32_MAX / (15 * (kp ? kp : 1));
     return bound < CK_Q16_MAX ? (int32_t)bound : CK_Q16_MAX;

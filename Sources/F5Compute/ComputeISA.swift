@@ -46,7 +46,7 @@ public enum ComputeISA {
         }
     }
     /// Every level this CPU can run, lowest first.
-    public static var supported: [ISALevel] { ISALevel.allCases.filter { $0 <= detected } }
+    public static var supported: [ISALevel] { ISALevel.allCases.filter { ck_isa_runs($0.c) != 0 } }
 
     /// Caps every kernel at `level`; `nil` removes the cap (and ignores F5TTS_ISA from then on).
     public static func force(_ level: ISALevel?) {

@@ -5,7 +5,7 @@ import F5Bundle
 ///
 /// Weights are repacked once (CKernels' panel layout: 16 rows, offset-binary nibbles v+8).
 /// Activations are quantized per call with ONE fp32 SCALE PER ROW: `s = max|x_row| / qmax`,
-/// `q = round(x / s)`, qmax = 32639 (int16, `ck_q16_max`) or 127 (int8); see `ActivationPrecision` for
+/// `q = round(x / s)`, qmax = 32767 (int16, `ck_q16_max`) or 127 (int8); see `ActivationPrecision` for
 /// why 16 bits. A whole row accumulates exactly in int32.
 ///
 /// Error bound (what the tests check): with `e_c = x_c - s q_c`, `|e_c| <= s/2`, so

@@ -17,7 +17,7 @@ struct ComputeOptions: ParsableArguments {
         return (parts + [(attention ?? .standard(for: backend)).rawValue]).joined(separator: "/")
     }
 
-    @Option(help: "Attention arithmetic: fp32 (the reference) or int8 (int8 Q·Kᵀ, 14-bit P × 12-bit V). Default: int8 with --backend direct (fp32 where the AVX-512 fp32 kernel runs), fp32 with dequant.")
+    @Option(help: "Attention arithmetic: fp32 (the reference) or int8 (int8 Q·Kᵀ, 14-bit P × 12-bit V). Default: int8 with --backend direct, fp32 with dequant.")
     var attention: AttentionKind?
 
     @Option(help: "Inputs of the direct path's linear layers: int16 (one scale per row; at least fp16 inference's fidelity) or int8 (about twice as fast in those layers, less faithful). Default: int16.")

@@ -17,6 +17,24 @@ final class ISADispatchTests: XCTestCase {
         XCTAssertEqual(ComputeISA.active, ComputeISA.detected)
     }
 
+    /// A cap runs the highest level at or below it that the CPU executes, read from CPUID here: an
+    /// AVX512-VNNI CPU without AVX-VNNI (Zen 4) capped at avxvnni runs AVX2 instead of faulting.
+    func testCapLandsOnALevelTheCPURuns() throws {
+        let flags = try String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)
+        let words = Set(flags.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" }).map(String.init))
+        func has(_ flag: String) -> Bool { words.contains(flag) }
+        let runs: [ISALevel: Bool] = [
+            .scalar: true, .avx2: has("avx2") && has("fma"), .avxvnni: has("avx2") && has("avx_vnni"),
+            .avx512vnni: has("avx512f") && has("avx512bw") && has("avx512vl") && has("avx512_vnni"),
+        ]
+        XCTAssertEqual(ComputeISA.supported, ISALevel.allCases.filter { runs[$0]! })
+        for cap in ISALevel.allCases {
+            ComputeISA.force(cap)
+            XCTAssertEqual(ComputeISA.active, ISALevel.allCases.last { $0 <= cap && runs[$0]! }, "capped at \(cap)")
+        }
+        ComputeISA.force(nil)
+    }
+
     /// Elementwise levels against each other (the double references are checked per level elsewhere).
     func testElementwiseLevelsAgree() {
         var rng = TestRandom(seed: 9)

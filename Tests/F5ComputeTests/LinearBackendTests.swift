@@ -115,7 +115,7 @@ final class LinearBackendTests: XCTestCase {
     }
 
     /// The int16 scale keeps the int32 sums exact at the largest magnitudes: every code +7 (offset code 15)
-    /// times rows of equal values (all at qmax) at K = 8000, where qmax = 32639 would overflow.
+    /// times rows of equal values (all at qmax) at K = 8000, where qmax = 32767 would overflow.
     func testInt16SumsStayExactAtLargeK() {
         let k = 8000, n = 16
         let storage = Q4Storage(packedBytes: n * k / 2, scaleBytes: n * 2)

@@ -106,10 +106,16 @@ struct QuantizedRows {
         sums = qsum
     }
 
-    /// The integer value of row r, column c (c < paddedK): 256 hi + lo for int16.
+    /// Where column k of an int16 row is stored, as ckernels.h documents it: the even k of each group of 8,
+    /// then its odd k.
+    static let int16Slot = [0, 4, 1, 5, 2, 6, 3, 7]
+
+    /// The integer value of row r, column c (c < paddedK); int16 values are little-endian.
     func value(_ r: Int, _ c: Int) -> Int32 {
         switch precision {
-        case .int16: return 256 * Int32(bytes[r * 2 * paddedK + c]) + Int32(bytes[r * 2 * paddedK + paddedK + c])
+        case .int16:
+            let at = 2 * (r * paddedK + c / 8 * 8 + Self.int16Slot[c % 8])
+            return 256 * Int32(bytes[at + 1]) + Int32(UInt8(bitPattern: bytes[at]))
         case .int8: return Int32(bytes[r * paddedK + c])
         }
     }

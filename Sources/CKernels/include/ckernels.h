@@ -16,7 +16,8 @@
 extern "C" {
 #endif
 
-/* ---- Instruction-set levels (ordered: a higher level implies the lower ones). ---- */
+/* ---- Instruction-set levels, in order of preference. A higher level implies the lower ones except
+ * AVX-VNNI: AVX512-VNNI CPUs such as Zen 4 and Ice Lake lack it (ck_isa_runs). ---- */
 
 typedef enum {
     CK_ISA_SCALAR = 0,     /* portable C */
@@ -34,7 +35,10 @@ typedef enum {
 
 /* Best int8 level the CPU supports (CPUID), ignoring any forcing. */
 ck_isa ck_isa_detected(void);
-/* Level used by the int8 kernels: min(detected, forced cap). The cap starts from F5TTS_ISA. */
+/* 1 when this CPU executes the instructions of `level`. */
+int ck_isa_runs(ck_isa level);
+/* Level used by the int8 kernels: min(detected, forced cap), lowered to a level the CPU runs. The cap
+ * starts from F5TTS_ISA. */
 ck_isa ck_isa_active(void);
 /* Level used by the fp32 elementwise kernels under the same cap. */
 ck_ew_isa ck_ew_isa_active(void);
@@ -92,11 +96,14 @@ void ck_q4_gemm(const uint8_t *w, const float *sw, const float *bias, size_t n, 
 /* ---- Activations quantized to int16, one fp32 scale per row: the direct path's default. ----
  *
  * Per-row int8 falls ~10 dB short of fp16 inference on trained weights; 16 bits per row is far above it.
- * As ck_quantize_rows with qmax = ck_q16_max(kp) instead of 127 (32639 for kp <= 4384: sums stay in int32).
- * Each value q is stored as two int8 halves, q = 256 hi + lo: row r holds kp hi bytes at xq + 2 kp r,
- * then its kp lo bytes, so the u8 x s8 instructions of the int8 kernel multiply both halves.
+ * As ck_quantize_rows with qmax = ck_q16_max(kp) instead of 127 (32767 for kp <= 4369: sums stay in int32).
+ * Row r holds kp int16 values (native byte order) at xq + 2 kp r; within each group of 8 k the even k come
+ * first, then the odd k (k = 8g + i at slot 8g + ck_q16_slot(i)), so that the AVX2 kernel pairs them with
+ * codes widened in registers.
  */
-#define CK_Q16_MAX 32639
+#define CK_Q16_MAX 32767
+/* The slot of column k in an int16 row: (0 2 4 6 1 3 5 7) in each group of 8. */
+static inline size_t ck_q16_slot(size_t k) { return (k & ~(size_t)7) | ((k & 1) << 2) | ((k & 7) >> 1); }
 int32_t ck_q16_max(size_t kp);
 void ck_quantize_rows16(const float *x, size_t m, size_t k, size_t ldx,
                         int8_t *xq, size_t kp, int32_t qmax, float *sx, int32_t *qsum);
@@ -162,7 +169,8 @@ void ck_attention_head(const float *q, const float *k, const float *v, float *ou
  * Every level computes bit-identical scores. `scratch`: ck_attention_int_scratch_bytes(...) bytes,
  * any alignment; packs K and V once per call. Single-threaded. */
 size_t ck_attention_int_scratch_bytes(size_t n, size_t head_dim, size_t query_block);
-/* 1 when the vectorised (AVX2) kernel runs for this head_dim (a multiple of 16); else the portable twin. */
+/* 1 when a vectorised kernel (AVX2, or AVX512-VNNI at that level) runs for this head_dim (a multiple of 16);
+ * else the portable twin. */
 int ck_attention_int_vectorised(size_t head_dim);
 void ck_attention_int_head(const float *q, const float *k, const float *v, float *out, size_t n, size_t head_dim,
                            size_t ld, size_t row0, size_t row1, size_t query_block, float scale, int qmax,
