@@ -94,12 +94,20 @@ int ck_attention_int_vectorised(size_t head_dim) {
  * 0 and all zeros when the row is). Pairs of consecutive p are adjacent: out[(p / 2) stride + p % 2]. */
 CK_INLINE float quantize_row(const float *x, size_t d, float mul, const float *minus, int qmax, int16_t *out,
                              size_t stride) {
-    /* Product and difference as separate statements: no level may fuse them into an FMA. */
-    float amax = 0;
-    for (size_t p = 0; p < d; p++) {
-        float scaled = x[p] * mul;
-        amax = fmaxf(amax, fabsf(scaled - minus[p]));
+    /* Product and difference as separate statements: no level may fuse them into an FMA. The max runs in
+     * CK_LANES partial maxima, which the compiler vectorizes (max is exact in any order). */
+    float lanes[CK_LANES] = {0}, amax = 0;
+    size_t p0 = 0;
+    for (; p0 + CK_LANES <= d; p0 += CK_LANES)
+        for (int j = 0; j < CK_LANES; j++) {
+            float scaled = x[p0 + j] * mul, v = fabsf(scaled - minus[p0 + j]);
+            lanes[j] = v > lanes[j] ? v : lanes[j];
+        }
+    for (size_t p = p0; p < d; p++) {
+        float scaled = x[p] * mul, v = fabsf(scaled - minus[p]);
+        lanes[0] = v > lanes[0] ? v : lanes[0];
     }
+    for (int j = 0; j < CK_LANES; j++) amax = lanes[j] > amax ? lanes[j] : amax;
     float inv = amax > 0 ? (float)qmax / amax : 0.0f;
     for (size_t p = 0; p < d; p++) {
         float scaled = x[p] * mul;

@@ -31,13 +31,24 @@ CK_INLINE void quantize_body(const float *x, size_t m, size_t k, size_t ldx, int
         float amax = row_absmax(row, k);
         float inv = amax > 0 ? (float)qmax / amax : 0.0f;
         int32_t sum = 0;
-        for (size_t c = 0; c < k; c++) {
+        size_t c = 0;
+        /* Whole groups of 8 with the int16 order spelled out, which the compiler turns into shuffles. */
+        for (; int16 && c + CK_Q4_KGROUP <= k; c += CK_Q4_KGROUP) {
+            int32_t v[CK_Q4_KGROUP];
+            for (int i = 0; i < CK_Q4_KGROUP; i++) v[i] = (int32_t)rintf(row[c + i] * inv);
+            for (int i = 0; i < CK_Q4_KGROUP / 2; i++) {
+                q16[c + i] = (int16_t)v[2 * i];
+                q16[c + CK_Q4_KGROUP / 2 + i] = (int16_t)v[2 * i + 1];
+            }
+            for (int i = 0; i < CK_Q4_KGROUP; i++) sum += v[i];
+        }
+        for (; c < k; c++) {
             int32_t v = (int32_t)rintf(row[c] * inv);
             if (int16) q16[ck_q16_slot(c)] = (int16_t)v;
             else q8[c] = (int8_t)v;
             sum += v;
         }
-        for (size_t c = k; c < kp; c++) {
+        for (c = k; c < kp; c++) {
             if (int16) q16[ck_q16_slot(c)] = 0;
             else q8[c] = 0;
         }
