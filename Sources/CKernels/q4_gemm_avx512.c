@@ -110,8 +110,13 @@ TARGET CK_INLINE void gemm_tile(const ck_q4_args *a, const uint8_t *buf, size_t 
     __m512i acc[MR][NP];
     __mmask16 mask[NP];
     for (int p = 0; p < np; p++) mask[p] = panel_mask(a, p0 + p);
+    /* The empty asm hides the zeros: otherwise the compiler rewrites the first row's products and keeps
+     * part of the tile in memory. */
     for (int r = 0; r < mr; r++)
-        for (int p = 0; p < np; p++) acc[r][p] = _mm512_setzero_si512();
+        for (int p = 0; p < np; p++) {
+            acc[r][p] = _mm512_setzero_si512();
+            __asm__("" : "+v"(acc[r][p]));
+        }
     const int8_t *x = a->xq + (r0 * a->kp + k0) * elem;
     for (size_t s = 0; s < kl * elem / 4; s++) {
         __m512i w[NP];
