@@ -74,18 +74,6 @@ static void attention_head_portable(const float *q, const float *k, const float 
 #define O_MR 6  /* query rows per output tile */
 #define O_NV 4  /* output vectors (16 columns) per output tile */
 
-/* 2^x for x <= 0 (log2-scaled scores minus their row max): SLEEF's exp2f polynomial on
- * r = x - round(x), 2^round(x) by vscalefps; ~1.2 ulp. x is clamped at -125, so the smallest
- * result is 2^-125 (a normal number) instead of 0. */
-T512 CK_INLINE __m512 exp2_512(__m512 x) {
-    x = _mm512_max_ps(x, _mm512_set1_ps(-125.0f));
-    __m512 n = _mm512_roundscale_ps(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m512 r = _mm512_sub_ps(x, n);
-    __m512 p = _mm512_set1_ps(ck_exp2_poly[0]);
-    for (int i = 1; i <= CK_EXP2_DEGREE; i++) p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(ck_exp2_poly[i]));
-    return _mm512_scalef_ps(p, n);
-}
-
 /* r[i] = column i of the 16 x 16 matrix whose rows are r[0 .. 16). */
 T512 CK_INLINE void transpose16(__m512 r[16]) {
     __m512 t[16];
@@ -211,20 +199,20 @@ T512 static void softmax_block(float *s, size_t rows, size_t n, size_t np, size_
         __m512 s0 = _mm512_setzero_ps(), s1 = s0;
         size_t j;
         for (j = 0; j + 32 <= full; j += 32) {
-            __m512 e0 = exp2_512(_mm512_sub_ps(_mm512_load_ps(row + j), m));
-            __m512 e1 = exp2_512(_mm512_sub_ps(_mm512_load_ps(row + j + 16), m));
+            __m512 e0 = ck_exp2_512(_mm512_sub_ps(_mm512_load_ps(row + j), m));
+            __m512 e1 = ck_exp2_512(_mm512_sub_ps(_mm512_load_ps(row + j + 16), m));
             _mm512_store_ps(row + j, e0);
             _mm512_store_ps(row + j + 16, e1);
             s0 = _mm512_add_ps(s0, e0);
             s1 = _mm512_add_ps(s1, e1);
         }
         for (; j < full; j += 16) {
-            __m512 e = exp2_512(_mm512_sub_ps(_mm512_load_ps(row + j), m));
+            __m512 e = ck_exp2_512(_mm512_sub_ps(_mm512_load_ps(row + j), m));
             _mm512_store_ps(row + j, e);
             s0 = _mm512_add_ps(s0, e);
         }
         if (full < np) {
-            __m512 e = _mm512_maskz_mov_ps(tail, exp2_512(_mm512_sub_ps(_mm512_load_ps(row + full), m)));
+            __m512 e = _mm512_maskz_mov_ps(tail, ck_exp2_512(_mm512_sub_ps(_mm512_load_ps(row + full), m)));
             _mm512_store_ps(row + full, e);
             s1 = _mm512_add_ps(s1, e);
         }

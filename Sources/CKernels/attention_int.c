@@ -296,23 +296,28 @@ T2 static void score_tile_any(const int_scratch *w, size_t d, size_t np, size_t 
     }
 }
 
+/* The max of row r of s, from its 8 lane-wise maxima. */
+T2 CK_INLINE float block_row_max(const int_scratch *w, size_t r) {
+    float lanes[KEYS], m = -INFINITY;
+    _mm256_storeu_ps(lanes, _mm256_load_ps(w->rmax + KEYS * r));
+    for (int l = 0; l < KEYS; l++) m = lanes[l] > m ? lanes[l] : m;
+    return m;
+}
+
+/* pq[0 .. 8) = round(2^(row[0 .. 8) - m) P_MAX), returned as int32 lanes. Padding keys (-inf) get 2^-125 from
+ * the clamp, which rounds to 0. */
+T2 CK_INLINE __m256i softmax8(const float *row, int16_t *pq, __m256 m) {
+    __m256i p = _mm256_cvtps_epi32(_mm256_mul_ps(exp2_256(_mm256_sub_ps(_mm256_load_ps(row), m)), _mm256_set1_ps(P_MAX)));
+    _mm_store_si128((__m128i *)pq, _mm_packs_epi32(_mm256_castsi256_si128(p), _mm256_extracti128_si256(p, 1)));
+    return p;
+}
+
 /* Rows of s: pq = round(2^(s - rowmax) P_MAX), 0 in the padding; psum = row sums. */
 T2 static void softmax_block(const int_scratch *w, size_t rows, size_t np) {
     for (size_t r = 0; r < rows; r++) {
-        const float *row = w->s + r * np;
-        int16_t *pq = w->pq + r * np;
-        float lanes[KEYS], m = -INFINITY;
-        _mm256_storeu_ps(lanes, _mm256_load_ps(w->rmax + KEYS * r));
-        for (int l = 0; l < KEYS; l++) m = lanes[l] > m ? lanes[l] : m;
-        const __m256 mv = _mm256_set1_ps(m), scale = _mm256_set1_ps(P_MAX);
+        const __m256 m = _mm256_set1_ps(block_row_max(w, r));
         __m256i sum = _mm256_setzero_si256();
-        /* Padding keys (-inf) get 2^-125 from the clamp, which rounds to 0. */
-        for (size_t j = 0; j < np; j += KEYS) {
-            __m256 x = _mm256_load_ps(row + j);
-            __m256i p = _mm256_cvtps_epi32(_mm256_mul_ps(exp2_256(_mm256_sub_ps(x, mv)), scale));
-            sum = _mm256_add_epi32(sum, p);
-            _mm_store_si128((__m128i *)(pq + j), _mm_packs_epi32(_mm256_castsi256_si128(p), _mm256_extracti128_si256(p, 1)));
-        }
+        for (size_t j = 0; j < np; j += KEYS) sum = _mm256_add_epi32(sum, softmax8(w->s + r * np + j, w->pq + r * np + j, m));
         int32_t t[KEYS], total = 0;
         _mm256_storeu_si256((__m256i *)t, sum);
         for (int l = 0; l < KEYS; l++) total += t[l];
@@ -470,47 +475,28 @@ T5 static void score_tile512_any(const int_scratch *w, size_t d, size_t np, size
 #undef NZ
 }
 
-/* exp2_scalar on 16 lanes, the same operations in the same order. */
-T5 CK_INLINE __m512 exp2_512(__m512 x) {
-    x = _mm512_max_ps(x, _mm512_set1_ps(-125.0f));
-    __m512 n = _mm512_roundscale_ps(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m512 r = _mm512_sub_ps(x, n);
-    __m512 p = _mm512_set1_ps(ck_exp2_poly[0]);
-    for (int i = 1; i <= CK_EXP2_DEGREE; i++) p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(ck_exp2_poly[i]));
-    __m512i e = _mm512_slli_epi32(_mm512_add_epi32(_mm512_cvtps_epi32(n), _mm512_set1_epi32(127)), 23);
-    return _mm512_mul_ps(p, _mm512_castsi512_ps(e));
-}
-
 /* softmax_block on zmm (np is a multiple of 8: a last half vector runs on ymm). */
 T5 static void softmax_block512(const int_scratch *w, size_t rows, size_t np) {
     for (size_t r = 0; r < rows; r++) {
         const float *row = w->s + r * np;
         int16_t *pq = w->pq + r * np;
-        float lanes[KEYS], m = -INFINITY;
-        _mm256_storeu_ps(lanes, _mm256_load_ps(w->rmax + KEYS * r));
-        for (int l = 0; l < KEYS; l++) m = lanes[l] > m ? lanes[l] : m;
+        const float m = block_row_max(w, r);
         const __m512 mv = _mm512_set1_ps(m), scale = _mm512_set1_ps(P_MAX);
         __m512i sum = _mm512_setzero_si512();
         size_t j = 0;
         for (; j + 2 * KEYS <= np; j += 2 * KEYS) {
-            __m512i p = _mm512_cvtps_epi32(_mm512_mul_ps(exp2_512(_mm512_sub_ps(_mm512_loadu_ps(row + j), mv)), scale));
+            __m512i p = _mm512_cvtps_epi32(_mm512_mul_ps(ck_exp2_512(_mm512_sub_ps(_mm512_loadu_ps(row + j), mv)), scale));
             sum = _mm512_add_epi32(sum, p);
             _mm256_storeu_si256((__m256i *)(pq + j), _mm512_cvtsepi32_epi16(p));
         }
-        if (j < np) {
-            __m256 x = _mm256_load_ps(row + j);
-            __m256i p = _mm256_cvtps_epi32(_mm256_mul_ps(exp2_256(_mm256_sub_ps(x, _mm512_castps512_ps256(mv))), _mm512_castps512_ps256(scale)));
-            sum = _mm512_add_epi32(sum, _mm512_zextsi256_si512(p));
-            _mm_store_si128((__m128i *)(pq + j), _mm_packs_epi32(_mm256_castsi256_si128(p), _mm256_extracti128_si256(p, 1)));
-        }
+        if (j < np) sum = _mm512_add_epi32(sum, _mm512_zextsi256_si512(softmax8(row + j, pq + j, _mm256_set1_ps(m))));
         w->psum[r] = _mm512_reduce_add_epi32(sum);
     }
 }
 
 /* output_tile on zmm: out[r][8 t0 .. 8 t0 + 32) (4 strips) for mr rows from r0. */
-T5 CK_INLINE void output_tile512(const int_scratch *w, size_t d, size_t np, size_t r0, size_t t0, float *out,
-                                 size_t ld, const int mr) {
-    (void)d;
+T5 CK_INLINE void output_tile512(const int_scratch *w, size_t np, size_t r0, size_t t0, float *out, size_t ld,
+                                 const int mr) {
     __m512 total[Z_OMR][Z_ONZ];
     for (int r = 0; r < mr; r++)
         for (int c = 0; c < Z_ONZ; c++) total[r][c] = _mm512_setzero_ps();
@@ -543,15 +529,15 @@ T5 CK_INLINE void output_tile512(const int_scratch *w, size_t d, size_t np, size
     }
 }
 
-T5 static void output_tile512_any(const int_scratch *w, size_t d, size_t np, size_t r0, size_t t0, float *out,
-                                  size_t ld, int mr) {
+T5 static void output_tile512_any(const int_scratch *w, size_t np, size_t r0, size_t t0, float *out, size_t ld,
+                                  int mr) {
     switch (mr) {
-    case 1: output_tile512(w, d, np, r0, t0, out, ld, 1); break;
-    case 2: output_tile512(w, d, np, r0, t0, out, ld, 2); break;
-    case 3: output_tile512(w, d, np, r0, t0, out, ld, 3); break;
-    case 4: output_tile512(w, d, np, r0, t0, out, ld, 4); break;
-    case 5: output_tile512(w, d, np, r0, t0, out, ld, 5); break;
-    default: output_tile512(w, d, np, r0, t0, out, ld, 6); break;
+    case 1: output_tile512(w, np, r0, t0, out, ld, 1); break;
+    case 2: output_tile512(w, np, r0, t0, out, ld, 2); break;
+    case 3: output_tile512(w, np, r0, t0, out, ld, 3); break;
+    case 4: output_tile512(w, np, r0, t0, out, ld, 4); break;
+    case 5: output_tile512(w, np, r0, t0, out, ld, 5); break;
+    default: output_tile512(w, np, r0, t0, out, ld, 6); break;
     }
 }
 
@@ -571,7 +557,7 @@ T5 static void attention_int_avx512(float *out, size_t n, size_t d, size_t ld, s
     for (size_t r = 0; r < rows; r += Z_OMR) {
         const int mr = rows - r < Z_OMR ? (int)(rows - r) : Z_OMR;
         size_t t0 = 0;
-        for (; t0 + 2 * Z_ONZ <= strips; t0 += 2 * Z_ONZ) output_tile512_any(w, d, np, r, t0, out, ld, mr);
+        for (; t0 + 2 * Z_ONZ <= strips; t0 += 2 * Z_ONZ) output_tile512_any(w, np, r, t0, out, ld, mr);
         for (; t0 < strips; t0 += O_NV)
             output_tile_any(w, d, np, r, t0, out, ld, mr); /* Z_OMR == O_MR */
     }
@@ -590,6 +576,7 @@ void ck_attention_int_head(const float *q, const float *k, const float *v, float
     const float mul = scale * 1.44269504088896341f;
 #if defined(__x86_64__)
     if (ck_attention_int_vectorised(d)) {
+        /* The zmm scores take Q + 128 as u8: only for int8 Q and K. */
         const int zmm = ck_isa_active() >= CK_ISA_AVX512VNNI && qmax <= 127;
         pack_avx2(k, v, n, d, ld, qmax, &w);
         if (zmm) pack_k8(&w, np, d);

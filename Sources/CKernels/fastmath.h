@@ -78,4 +78,20 @@ CK_INLINE float ck_erff(float x) {
 /* 1 / (1 + exp(-x)). */
 CK_INLINE float ck_sigmoid(float x) { return 1.0f / (1.0f + ck_expf(-x)); }
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+/* 2^x on 16 lanes for x <= 0 (log2-scaled scores minus their row max): ck_exp2_poly on r = x - round(x),
+ * 2^round(x) by vscalefps; x is clamped at -125, so the smallest result is 2^-125 (a normal number)
+ * instead of 0. Both attention kernels use it. */
+CK_TARGET_AVX512 CK_INLINE __m512 ck_exp2_512(__m512 x) {
+    x = _mm512_max_ps(x, _mm512_set1_ps(-125.0f));
+    __m512 n = _mm512_roundscale_ps(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m512 r = _mm512_sub_ps(x, n);
+    __m512 p = _mm512_set1_ps(ck_exp2_poly[0]);
+    for (int i = 1; i <= CK_EXP2_DEGREE; i++) p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(ck_exp2_poly[i]));
+    return _mm512_scalef_ps(p, n);
+}
+#endif
+
 #endif
