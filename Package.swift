@@ -49,7 +49,7 @@ let package = Package(
                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
             resources: [.copy("Resources")]),
         // End-to-end measurement and its reports, kept out of the public F5TTS API.
-        .target(name: "F5Bench", dependencies: ["F5TTS"]),
+        .target(name: "F5Bench", dependencies: ["F5TTS", "F5Compute"]),
         // `f5tts batch`: the JSONL job file, sharding, result records and their summary.
         .target(name: "F5Batch", dependencies: ["F5TTS", .product(name: "Crypto", package: "swift-crypto")]),
         .executableTarget(

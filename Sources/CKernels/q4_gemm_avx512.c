@@ -12,7 +12,6 @@
 
 #if defined(__x86_64__)
 #include <immintrin.h>
-#include <stdlib.h>
 
 #define SLICE_BYTES 32768 /* unpacked codes of 4 panels x one K slice */
 #define MR 6       /* rows per tile */
@@ -160,8 +159,8 @@ TARGET CK_INLINE void gemv(const ck_q4_args *a, size_t p_begin, size_t p_end, co
 
 TARGET CK_INLINE void gemm(const ck_q4_args *a, size_t p_begin, size_t p_end, const size_t elem) {
     const size_t kslice = SLICE_BYTES / (NP * CK_Q4_PANEL * elem);
-    uint8_t *buf = aligned_alloc(64, SLICE_BYTES);
-    if (buf == NULL) return;
+    /* On the stack: no allocation per call, nothing that can fail. */
+    _Alignas(64) uint8_t buf[SLICE_BYTES];
     for (size_t p0 = p_begin; p0 < p_end; p0 += NP) {
         int np = p_end - p0 < NP ? (int)(p_end - p0) : NP;
         for (size_t k0 = 0; k0 < a->kp; k0 += kslice) {
@@ -181,7 +180,6 @@ TARGET CK_INLINE void gemm(const ck_q4_args *a, size_t p_begin, size_t p_end, co
             }
         }
     }
-    free(buf);
 }
 
 TARGET CK_INLINE void gemm512(const ck_q4_args *a, const size_t elem) {

@@ -53,6 +53,8 @@ public struct BenchmarkReport: Codable, Sendable {
     public var fidelity: PathFidelity?
     /// Seconds per step of one path at 1, 2, 4, ... threads up to all cores (`bench --scaling`).
     public var scaling: [ThreadScaling]?
+    /// One traced step of the last backend (`bench --trace`).
+    public var trace: StepAnalysis?
 
     public init(date: String, machine: ComputeEnvironment, peaks: MachinePeaks, model: String, frames: Int, steps: Int,
                 cfgStrength: Double, workload: DiTWorkload, results: [BackendResult], referenceStepSeconds: Double?) {
@@ -110,6 +112,12 @@ public struct BenchmarkReport: Codable, Sendable {
                 let speedup = first.secondsPerStep / row.secondsPerStep
                 md += "| \(row.threads) | \(f(row.secondsPerStep, 3)) | \(f(speedup))x | \(f(100 * speedup / Double(row.threads), 0)) % |\n"
             }
+        }
+        if let trace {
+            // Every step time of the traced path measured in this run: its own run and the scaling rows.
+            let own = results.last.map { [(threads: machine.computeThreads, seconds: $0.medianStepSeconds)] } ?? []
+            let scaled = (scaling ?? []).filter { $0.backend == trace.backend }.map { (threads: $0.threads, seconds: $0.secondsPerStep) }
+            md += "\n" + trace.markdown(measured: scaled.isEmpty ? own : scaled)
         }
         if let chartFile { md += "\n![where the time goes](\(chartFile))\n" }
         return md

@@ -1,4 +1,4 @@
-import Foundation
+import Synchronization
 
 /// Heap memory aligned for zmm loads, freed with the object. Kernels take its raw pointer;
 /// holding the object keeps the memory alive (e.g. a cached tile that is being evicted).
@@ -16,34 +16,38 @@ public final class AlignedBuffer: @unchecked Sendable {
     public func floats() -> UnsafeMutablePointer<Float> { raw.assumingMemoryBound(to: Float.self) }
 }
 
-/// Reuses per-call scratch buffers (quantized activations, score blocks) so that hot paths do
-/// not pay fresh page faults on every call.
-enum Scratch {
-    private static let lock = NSLock()
-    nonisolated(unsafe) private static var free: [AlignedBuffer] = []
+/// Reuses per-call scratch buffers (quantized activations, score blocks, im2col rows) so that hot paths
+/// do not pay fresh page faults on every call; tasks of one region each take their own.
+public enum Scratch {
+    private static let free = Mutex<[AlignedBuffer]>([])
     private static let keep = 16
 
-    static func with<T>(bytes: Int, _ body: (UnsafeMutableRawPointer) throws -> T) rethrows -> T {
+    public static func with<T>(bytes: Int, _ body: (UnsafeMutableRawPointer) throws -> T) rethrows -> T {
         let buffer = take(bytes)
         defer { give(buffer) }
         return try body(buffer.raw)
     }
 
+    public static func floats<T>(_ count: Int, _ body: (UnsafeMutablePointer<Float>) throws -> T) rethrows -> T {
+        try with(bytes: count * MemoryLayout<Float>.stride) { try body($0.assumingMemoryBound(to: Float.self)) }
+    }
+
     private static func take(_ bytes: Int) -> AlignedBuffer {
-        lock.lock()
-        defer { lock.unlock() }
-        if let i = free.firstIndex(where: { $0.byteCount >= bytes }) { return free.remove(at: i) }
-        return AlignedBuffer(byteCount: bytes)
+        let reused = free.withLock { free -> AlignedBuffer? in
+            guard let i = free.firstIndex(where: { $0.byteCount >= bytes }) else { return nil }
+            return free.remove(at: i)
+        }
+        return reused ?? AlignedBuffer(byteCount: bytes)
     }
 
     private static func give(_ buffer: AlignedBuffer) {
-        lock.lock()
-        defer { lock.unlock() }
-        free.append(buffer)
-        // Drop the smallest first: big buffers are the expensive ones to fault in again.
-        if free.count > keep {
-            free.sort { $0.byteCount > $1.byteCount }
-            free.removeLast()
+        free.withLock { free in
+            free.append(buffer)
+            // Drop the smallest first: big buffers are the expensive ones to fault in again.
+            if free.count > keep {
+                free.sort { $0.byteCount > $1.byteCount }
+                free.removeLast()
+            }
         }
     }
 }

@@ -9,89 +9,58 @@ public enum Attention {
     /// (queryBlock x n floats) stays in L2; the full heads x n x n scores never exist.
     /// `.int8` is the integer C kernel (ck_attention_int_head; vectorised from AVX2 up when headDim is
     /// a multiple of 16). `.fp32` with AVX-512 and headDim a multiple of 16 is the fused fp32 C kernel
-    /// (ck_attention_head); otherwise tasks (head, block) run on `ComputeThreads.count` workers, each
-    /// calling single-threaded sgemm.
+    /// (ck_attention_head); otherwise each task runs single-threaded sgemm on its query blocks.
+    /// `batch` items of n rows each lie `itemStride` floats apart; all of them run as one region whose tasks
+    /// are fixed row ranges of one (item, head), so the split does not depend on the thread count.
     public static func forward(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
                                out: UnsafeMutablePointer<Float>, n: Int, heads: Int, headDim: Int,
-                               rowStride: Int? = nil, queryBlock: Int = 64, kind: AttentionKind = .fp32) {
+                               rowStride: Int? = nil, batch: Int = 1, itemStride: Int? = nil, queryBlock: Int = 64,
+                               kind: AttentionKind = .fp32, name: String = "attention") {
         let ld = rowStride ?? heads * headDim
         precondition(ld >= heads * headDim && queryBlock > 0, "row stride too small for heads x headDim")
-        guard n > 0, heads > 0, headDim > 0 else { return }
+        guard n > 0, heads > 0, headDim > 0, batch > 0 else { return }
+        let scale = 1 / Float(headDim).squareRoot()
+        let items = Items(n: n, heads: heads, headDim: headDim, batch: batch, stride: itemStride ?? n * ld, queryBlock: queryBlock)
         switch kind {
         case .int8:
             precondition(headDim % 2 == 0 && headDim <= 256, "int8 attention needs an even headDim <= 256")
             let qmax = kind.quantizedMax
-            perHead(n: n, heads: heads, headDim: headDim, queryBlock: queryBlock,
-                    scratchBytes: ck_attention_int_scratch_bytes(n, headDim, queryBlock)) { column, row0, row1, scale, scratch in
-                ck_attention_int_head(q + column, k + column, v + column, out + column, n, headDim, ld, row0, row1,
+            items.run(name, scratchBytes: ck_attention_int_scratch_bytes(n, headDim, queryBlock)) { offset, row0, row1, scratch in
+                ck_attention_int_head(q + offset, k + offset, v + offset, out + offset, n, headDim, ld, row0, row1,
                                       queryBlock, scale, qmax, scratch)
             }
-            return
         case .fp32 where ck_attention_fused_available(headDim) != 0:
-            perHead(n: n, heads: heads, headDim: headDim, queryBlock: queryBlock,
-                    scratchBytes: ck_attention_scratch_floats(n, headDim, queryBlock) * 4) { column, row0, row1, scale, scratch in
-                ck_attention_head(q + column, k + column, v + column, out + column, n, headDim, ld, row0, row1,
+            items.run(name, scratchBytes: ck_attention_scratch_floats(n, headDim, queryBlock) * 4) { offset, row0, row1, scratch in
+                ck_attention_head(q + offset, k + offset, v + offset, out + offset, n, headDim, ld, row0, row1,
                                   queryBlock, scale, scratch.assumingMemoryBound(to: Float.self))
             }
-            return
         case .fp32:
-            break
-        }
-        let blocks = (n + queryBlock - 1) / queryBlock
-        let tasks = heads * blocks
-        let workers = min(ComputeThreads.count, tasks)
-        ComputeThreads.withSingleThreadedBLAS {
-            ComputeThreads.parallelFor(workers) { worker in
-                Scratch.with(bytes: queryBlock * (n + 1) * 4) { raw in
-                    let scores = raw.assumingMemoryBound(to: Float.self), sums = scores + queryBlock * n
-                    for task in stride(from: worker, to: tasks, by: workers) {
-                        let head = task / blocks, q0 = task % blocks * queryBlock
-                        attendBlock(q: q + q0 * ld, k: k, v: v, out: out + q0 * ld, rows: min(queryBlock, n - q0),
-                                    n: n, head: head, headDim: headDim, ld: ld, scores: scores, sums: sums)
-                    }
+            items.run(name, scratchBytes: queryBlock * (n + 1) * 4) { offset, row0, row1, scratch in
+                let scores = scratch.assumingMemoryBound(to: Float.self), sums = scores + queryBlock * n
+                for q0 in stride(from: row0, to: row1, by: queryBlock) {
+                    attendBlock(q: q + offset + q0 * ld, k: k + offset, v: v + offset, out: out + offset + q0 * ld,
+                                rows: min(queryBlock, row1 - q0), n: n, headDim: headDim, ld: ld, scores: scores, sums: sums)
                 }
             }
         }
     }
 
-    /// Runs a one-head C kernel (no BLAS) over every head. Tasks are whole heads when there are at
-    /// least 4 per worker, otherwise each head is cut into equal row ranges (on block boundaries) so
-    /// that there are; workers take tasks from a shared counter, so one slowed down by other load does
-    /// not hold the rest up. Each task packs its head's K and V once.
-    /// `kernel(column, row0, row1, scale, scratch)` computes the head at `column` for rows row0 ..< row1.
-    private static func perHead(n: Int, heads: Int, headDim: Int, queryBlock: Int, scratchBytes: Int,
-                                _ kernel: (Int, Int, Int, Float, UnsafeMutableRawPointer) -> Void) {
-        let scale = 1 / Float(headDim).squareRoot()
-        let blocks = (n + queryBlock - 1) / queryBlock
-        let threads = min(ComputeThreads.count, heads * blocks)
-        let perHead = min(blocks, (4 * threads + heads - 1) / heads)
-        let tasks = heads * perHead
-        let workers = min(threads, tasks)
-        let counter = TaskCounter()
-        ComputeThreads.parallelFor(workers) { _ in
-            Scratch.with(bytes: scratchBytes) { scratch in
-                while let task = counter.next(below: tasks) {
-                    let head = task / perHead, part = task % perHead
-                    // Row ranges on block boundaries: part p owns blocks [p B / P, (p + 1) B / P).
-                    let row0 = blocks * part / perHead * queryBlock
-                    let row1 = min(n, blocks * (part + 1) / perHead * queryBlock)
-                    kernel(head * headDim, row0, row1, scale, scratch)
-                }
+    /// The tasks of one attention region: each (item, head) cut into row ranges of `blocksPerTask` query blocks.
+    private struct Items {
+        let n, heads, headDim, batch, stride, queryBlock: Int
+        /// Query blocks per task: each task packs its head's K and V once (n x headDim), which 4 blocks of 64
+        /// queries outweigh 128 times; N = 1212 and 16 heads give 80 tasks per item.
+        static let blocksPerTask = 4
+
+        /// `kernel(offset, row0, row1, scratch)`: the head at `offset` (item and column) for rows row0 ..< row1.
+        func run(_ name: String, scratchBytes: Int, _ kernel: (Int, Int, Int, UnsafeMutableRawPointer) -> Void) {
+            let blocks = (n + queryBlock - 1) / queryBlock
+            let parts = (blocks + Self.blocksPerTask - 1) / Self.blocksPerTask
+            ComputeThreads.parallelFor(name, tasks: batch * heads * parts) { task in
+                let part = task % parts, head = task / parts % heads, item = task / (parts * heads)
+                let row0 = part * Self.blocksPerTask * queryBlock, row1 = min(n, row0 + Self.blocksPerTask * queryBlock)
+                Scratch.with(bytes: scratchBytes) { kernel(item * stride + head * headDim, row0, row1, $0) }
             }
-        }
-    }
-
-    /// Hands out 0, 1, 2, ... to concurrent workers.
-    private final class TaskCounter: @unchecked Sendable {
-        private let lock = NSLock()
-        private var value = 0
-
-        func next(below limit: Int) -> Int? {
-            lock.lock()
-            defer { lock.unlock() }
-            guard value < limit else { return nil }
-            value += 1
-            return value - 1
         }
     }
 
@@ -105,26 +74,28 @@ public enum Attention {
         guard n > 0, heads > 0, headDim > 0 else { return }
         Scratch.with(bytes: n * (n + 1) * 4) { raw in
             let scores = raw.assumingMemoryBound(to: Float.self)
-            for head in 0..<heads {
-                attendBlock(q: q, k: k, v: v, out: out, rows: n, n: n, head: head, headDim: headDim, ld: ld,
-                            scores: scores, sums: scores + n * n)
+            ComputeThreads.withOpenBLASThreads {
+                for head in 0..<heads {
+                    let column = head * headDim
+                    attendBlock(q: q + column, k: k + column, v: v + column, out: out + column, rows: n, n: n, headDim: headDim,
+                                ld: ld, scores: scores, sums: scores + n * n)
+                }
             }
         }
     }
 
-    /// out[rows, head] = softmax(q[rows, head] k[:, head]^T / sqrt(d)) v[:, head]; the softmax
-    /// division is applied to the output rows (d values) rather than to the scores (n values).
+    /// out[rows] = softmax(q[rows] k^T / sqrt(d)) v for one head (q, k, v, out at its first column); the
+    /// softmax division is applied to the output rows (d values) rather than to the scores (n values).
     private static func attendBlock(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
-                                    out: UnsafeMutablePointer<Float>, rows: Int, n: Int, head: Int, headDim: Int,
+                                    out: UnsafeMutablePointer<Float>, rows: Int, n: Int, headDim: Int,
                                     ld: Int, scores: UnsafeMutablePointer<Float>, sums: UnsafeMutablePointer<Float>) {
-        let column = head * headDim
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(n), Int32(headDim),
-                    1, q + column, Int32(ld), k + column, Int32(ld), 0, scores, Int32(n))
+                    1, q, Int32(ld), k, Int32(ld), 0, scores, Int32(n))
         ck_softmax_rows_unnormalized(scores, rows, n, n, 1 / Float(headDim).squareRoot(), sums)
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(headDim), Int32(n),
-                    1, scores, Int32(n), v + column, Int32(ld), 0, out + column, Int32(ld))
+                    1, scores, Int32(n), v, Int32(ld), 0, out, Int32(ld))
         for r in 0..<rows {
-            let row = out + r * ld + column, inverse = 1 / sums[r]
+            let row = out + r * ld, inverse = 1 / sums[r]
             for c in 0..<headDim { row[c] *= inverse }
         }
     }

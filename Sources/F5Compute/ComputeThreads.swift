@@ -1,54 +1,84 @@
 import COpenBLAS
 import Dispatch
 import Foundation
+import Synchronization
 
-/// One thread budget shared by OpenBLAS and our own parallel loops, so the two pools never
-/// run at the same time with more threads than cores.
+/// The runtime's threads: every parallel region of a step runs here, in tasks that call OpenBLAS
+/// single-threaded where they multiply in fp32. One pool owns the cores; OpenBLAS's own threads are only
+/// used where a benchmark asks for them (`withOpenBLASThreads`).
 public enum ComputeThreads {
-    private static let lock = NSLock()
-    nonisolated(unsafe) private static var configured = ProcessInfo.processInfo.activeProcessorCount
+    /// OpenBLAS goes single-threaded before the first region: tasks call it from every worker.
+    private static let configured: Mutex<Int> = {
+        openblas_set_num_threads(1)
+        return Mutex(ProcessInfo.processInfo.activeProcessorCount)
+    }()
 
-    /// Worker count of our loops and of OpenBLAS.
-    public static var count: Int {
-        lock.lock()
-        defer { lock.unlock() }
-        return configured
-    }
+    /// Worker count of the regions.
+    public static var count: Int { configured.withLock { $0 } }
 
-    /// Sets both pools to `n` threads (`nil`: all cores).
+    /// Sets the regions to `n` threads (`nil`: all cores) and OpenBLAS to one.
     public static func configure(_ n: Int? = nil) {
         let threads = max(1, n ?? ProcessInfo.processInfo.activeProcessorCount)
-        lock.lock()
-        configured = threads
-        lock.unlock()
-        openblas_set_num_threads(Int32(threads))
+        configured.withLock { $0 = threads }
+        openblas_set_num_threads(1)
     }
 
     /// Threads OpenBLAS reports it will use.
     public static var openBLASThreads: Int { Int(openblas_get_num_threads()) }
 
-    /// Runs `body(i)` for i in 0..<tasks on up to `count` threads.
-    public static func parallelFor(_ tasks: Int, _ body: (Int) -> Void) {
-        if tasks <= 1 || count <= 1 {
-            for i in 0..<tasks { body(i) }
+    /// One parallel region: runs `body(task)` for every task in 0..<tasks on up to `count` threads.
+    /// Workers take the tasks in order from a shared counter, so one slowed down by other load does not hold
+    /// the rest up. Callers cut their work by its size alone, never by the thread count: every result is then
+    /// the same on any number of threads, and a recorded region replays for any thread count (`StepTrace`).
+    /// `name` names the region in traces; `bytes` is the memory it streams when it is bandwidth-bound (0 when
+    /// its operands stay in cache), for the trace's projection.
+    public static func parallelFor(_ name: String, tasks: Int, bytes: Int = 0, _ body: (Int) -> Void) {
+        guard tasks > 0 else { return }
+        let workers = min(count, tasks)
+        if let recorder = StepTrace.recorder {
+            let region = StepTrace.Recorder.Open(name: name, tasks: tasks, workers: workers, bytes: bytes)
+            distribute(tasks: tasks, workers: workers) { worker, task in region.run(worker, task, body) }
+            recorder.close(region)
         } else {
-            DispatchQueue.concurrentPerform(iterations: tasks, execute: body)
+            distribute(tasks: tasks, workers: workers) { _, task in body(task) }
         }
     }
 
-    /// Splits `0..<count` into one contiguous range per thread, each at least `minimumPerThread` long
-    /// (never called while a BLAS call runs: the two pools share one budget).
-    public static func parallelRanges(_ count: Int, minimumPerThread: Int = 1, _ body: (Range<Int>) -> Void) {
-        let parts = max(1, min(Self.count, count / max(1, minimumPerThread)))
-        parallelFor(parts) { part in body(count * part / parts ..< count * (part + 1) / parts) }
+    /// Tasks handed out in order to `workers` threads (the caller's thread alone when there is one).
+    private static func distribute(tasks: Int, workers: Int, _ body: (Int, Int) -> Void) {
+        if workers <= 1 {
+            for task in 0..<tasks { body(0, task) }
+            return
+        }
+        let next = TaskCounter()
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            while let task = next.take(below: tasks) { body(worker, task) }
+        }
     }
 
-    /// Runs `body` with OpenBLAS single-threaded, for loops that call sgemm from each worker.
-    /// Calls that change OpenBLAS threads must come from one thread at a time (the model thread).
-    static func withSingleThreadedBLAS<T>(_ body: () -> T) -> T {
-        let threads = count
-        if threads > 1 { openblas_set_num_threads(1) }
-        defer { if threads > 1 { openblas_set_num_threads(Int32(threads)) } }
+    /// `count` items cut into pieces of `grain` (the last one shorter), one task each: a split by size only.
+    public static func parallelChunks(_ name: String, count: Int, grain: Int, bytes: Int = 0, _ body: (Range<Int>) -> Void) {
+        let grain = max(1, grain)
+        parallelFor(name, tasks: (count + grain - 1) / grain, bytes: bytes) { task in
+            body(task * grain ..< min(count, (task + 1) * grain))
+        }
+    }
+
+    /// Runs `body` with OpenBLAS on `count` threads of its own: for baselines that measure OpenBLAS's
+    /// threading (benchmarks, the plain attention twin), never inside a region.
+    public static func withOpenBLASThreads<T>(_ body: () -> T) -> T {
+        openblas_set_num_threads(Int32(count))
+        defer { openblas_set_num_threads(1) }
         return body()
+    }
+}
+
+/// Hands out 0, 1, 2, ... to concurrent workers.
+final class TaskCounter: Sendable {
+    private let value = Atomic<Int>(0)
+
+    func take(below limit: Int) -> Int? {
+        let task = value.wrappingAdd(1, ordering: .relaxed).oldValue
+        return task < limit ? task : nil
     }
 }

@@ -1,5 +1,3 @@
-import COpenBLAS
-
 /// `y = x · Wᵀ + b` with fp32 weights (OpenBLAS sgemm): layers stored dense (fp16/fp32) rather than
 /// Q4, such as some vocoder bundles' linears and the vocoder's input convolution after im2col.
 public final class DenseLinear: LinearLayer {
@@ -14,9 +12,21 @@ public final class DenseLinear: LinearLayer {
         self.weight = weight; self.bias = bias; self.outFeatures = outFeatures; self.inFeatures = inFeatures
     }
 
-    public func forward(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>) {
-        for r in 0..<rows { (y + r * outFeatures).update(from: bias, count: outFeatures) }
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(outFeatures), Int32(inFeatures),
-                    1, x, Int32(inFeatures), weight, Int32(inFeatures), 1, y, Int32(outFeatures))
+    public func forward(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>, ldy: Int, name: String) {
+        weight.withUnsafeBufferPointer { w in
+            bias.withUnsafeBufferPointer { b in
+                SgemmTiles.multiply(name, x: x, rows: rows, k: inFeatures, w: w.baseAddress, n: outFeatures,
+                                    bias: b.baseAddress, y: y, ldy: ldy)
+            }
+        }
+    }
+
+    public func forwardTask(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>, ldy: Int) {
+        weight.withUnsafeBufferPointer { w in
+            bias.withUnsafeBufferPointer { b in
+                SgemmTiles.multiplyTask(x: x, rows: rows, k: inFeatures, w: w.baseAddress, n: outFeatures,
+                                        bias: b.baseAddress, y: y, ldy: ldy)
+            }
+        }
     }
 }

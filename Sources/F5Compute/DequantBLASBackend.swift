@@ -1,5 +1,4 @@
 import CKernels
-import COpenBLAS
 import F5Bundle
 import Foundation
 
@@ -34,7 +33,8 @@ public final class DequantBLASBackend: LinearBackend {
 
 final class DequantLinear: LinearLayer {
     let weight: Q4Tensor
-    let bias: [Float]?
+    /// The bias, kept where a pointer to it stays valid (nil: none).
+    let biasValues: AlignedBuffer?
     let scales: [Float]
     let cache: DequantTileCache
     let layerID: Int
@@ -45,7 +45,11 @@ final class DequantLinear: LinearLayer {
     init(weight: Q4Tensor, bias: [Float]?, cache: DequantTileCache) {
         precondition(bias == nil || bias!.count == weight.rows, "bias length must equal the output features")
         self.weight = weight
-        self.bias = bias
+        biasValues = bias.map { values in
+            let storage = AlignedBuffer(byteCount: values.count * 4)
+            storage.floats().update(from: values, count: values.count)
+            return storage
+        }
         self.cache = cache
         scales = (0..<weight.rows).map { weight.scale(row: $0) }
         layerID = cache.registerLayer()
@@ -55,37 +59,39 @@ final class DequantLinear: LinearLayer {
 
     deinit { cache.removeLayer(layerID) }
 
-    func forward(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>) {
-        let n = outFeatures, k = inFeatures
-        guard rows > 0, n > 0 else { return }
-        fillBias(y, rows: rows)
-        guard k > 0 else { return }
-        let packed = weight.packed.assumingMemoryBound(to: UInt8.self)
-        for (index, row0) in stride(from: 0, to: n, by: tileRows).enumerated() {
-            let count = min(tileRows, n - row0)
-            cache.withTile(layer: layerID, index: index, bytes: count * k * 4) { out in
-                // On every compute thread: the sgemm that follows uses them all too.
-                scales.withUnsafeBufferPointer { s in
-                    ComputeThreads.parallelRanges(count, minimumPerThread: 16) { rows in
-                        ck_q4_dequant_rows(packed, s.baseAddress, k, row0 + rows.lowerBound, rows.count, out + rows.lowerBound * k)
-                    }
-                }
-            } _: { tile in
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(count), Int32(k),
-                            1, x, Int32(k), tile, Int32(k), 1, y + row0, Int32(n))
-            }
+    func forward(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>, ldy: Int, name: String) {
+        guard rows > 0, outFeatures > 0 else { return }
+        withTiles(dequantize: { count, fill in
+            ComputeThreads.parallelChunks(name + ".dequantize", count: count, grain: 64, bytes: count * inFeatures * 4, fill)
+        }) { row0, count, tile in
+            SgemmTiles.multiply(name, x: x, rows: rows, k: inFeatures, w: tile, n: count, bias: bias(from: row0),
+                                y: y + row0, ldy: ldy)
         }
     }
 
-    /// y rows start as the bias (or 0); sgemm then accumulates with beta = 1.
-    private func fillBias(_ y: UnsafeMutablePointer<Float>, rows: Int) {
-        let n = outFeatures
-        guard let bias else {
-            y.update(repeating: 0, count: rows * n)
-            return
-        }
-        bias.withUnsafeBufferPointer { b in
-            for r in 0..<rows { (y + r * n).update(from: b.baseAddress!, count: n) }
+    func forwardTask(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>, ldy: Int) {
+        guard rows > 0, outFeatures > 0 else { return }
+        withTiles(dequantize: { count, fill in fill(0..<count) }) { row0, count, tile in
+            SgemmTiles.multiplyTask(x: x, rows: rows, k: inFeatures, w: tile, n: count, bias: bias(from: row0), y: y + row0, ldy: ldy)
         }
     }
+
+    /// Each tile of weight rows as fp32 (cached, or dequantized now by `dequantize`, which runs the row ranges it
+    /// is handed for a tile of `count` rows), handed to `body(row0, count, tile)`.
+    private func withTiles(dequantize: (Int, (Range<Int>) -> Void) -> Void,
+                           _ body: (Int, Int, UnsafePointer<Float>) -> Void) {
+        let k = inFeatures, packed = weight.packed.assumingMemoryBound(to: UInt8.self)
+        for (index, row0) in stride(from: 0, to: outFeatures, by: tileRows).enumerated() {
+            let count = min(tileRows, outFeatures - row0)
+            cache.withTile(layer: layerID, index: index, bytes: count * k * 4) { out in
+                scales.withUnsafeBufferPointer { s in
+                    dequantize(count) { rows in
+                        ck_q4_dequant_rows(packed, s.baseAddress, k, row0 + rows.lowerBound, rows.count, out + rows.lowerBound * k)
+                    }
+                }
+            } _: { tile in body(row0, count, tile) }
+        }
+    }
+
+    private func bias(from row0: Int) -> UnsafePointer<Float>? { biasValues.map { UnsafePointer($0.floats() + row0) } }
 }

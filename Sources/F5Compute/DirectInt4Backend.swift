@@ -34,13 +34,16 @@ public final class DirectInt4Linear: LinearLayer {
     let scales: [Float]
     let bias: [Float]?
     let activations: ActivationPrecision
-    /// Below this many weights a GEMV stays on one thread (fork/join costs more than it saves).
-    static let parallelGEMVWeights = 1 << 21
-    /// Rows at or below this use the streaming (memory-bound) kernel and split over columns.
-    static let smallRows = 4
-    /// Rows one thread quantizes and multiplies at a time: a multiple of the 6-row tile, large enough
-    /// to amortise unpacking the codes, small enough that the int8 block stays in L2.
-    static let rowBlock = 384
+    /// Output rows and columns of one GEMM task. Tasks are fixed pieces of the output, so the work splits the
+    /// same way on any number of threads (and the sums are exact int32 anyway): 96 rows are whole tiles of
+    /// both kernels (6 rows on zmm, 8 on ymm), 64 columns the zmm tile's 4 panels. A few rows (a GEMV)
+    /// take wider pieces: a task there is memory-bound and short.
+    static let taskRows = 96
+    static let taskColumns = 64
+    static let gemvRows = 4
+    static let gemvTaskColumns = 512
+    /// Rows one task of the quantization pass takes.
+    static let quantizeRows = 16
 
     public init(weight: Q4Tensor, bias: [Float]?, activations: ActivationPrecision = .int16) {
         precondition(bias == nil || bias!.count == weight.rows, "bias length must equal the output features")
@@ -57,64 +60,72 @@ public final class DirectInt4Linear: LinearLayer {
         self.activations = activations
     }
 
-    public func forward(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>) {
+    public func forward(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>, ldy: Int, name: String) {
         guard rows > 0, outFeatures > 0 else { return }
+        withQuantizedScratch(rows: rows) { q in
+            ComputeThreads.parallelChunks(name + ".quantize", count: rows, grain: Self.quantizeRows,
+                                          bytes: rows * (inFeatures * 4 + q.rowBytes)) { range in
+                quantize(x, rows: range, into: q)
+            }
+            let tileRows = rows <= Self.gemvRows ? rows : Self.taskRows
+            let tileColumns = rows <= Self.gemvRows ? Self.gemvTaskColumns : Self.taskColumns
+            let rowTiles = (rows + tileRows - 1) / tileRows, columnTiles = (outFeatures + tileColumns - 1) / tileColumns
+            // Column tiles outer: the workers running at one time share one piece of the weights.
+            ComputeThreads.parallelFor(name, tasks: rowTiles * columnTiles) { task in
+                let r0 = task % rowTiles * tileRows, n0 = task / rowTiles * tileColumns
+                gemm(q, rows: r0 ..< min(rows, r0 + tileRows), into: y, ldy: ldy, columns: n0 ..< min(outFeatures, n0 + tileColumns))
+            }
+        }
+    }
+
+    public func forwardTask(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>, ldy: Int) {
+        guard rows > 0, outFeatures > 0 else { return }
+        withQuantizedScratch(rows: rows) { q in
+            quantize(x, rows: 0..<rows, into: q)
+            gemm(q, rows: 0..<rows, into: y, ldy: ldy, columns: 0..<outFeatures)
+        }
+    }
+
+    /// Quantized rows in scratch memory: the rows, then per-row scales and sums.
+    private struct Quantized {
+        let values: UnsafeMutablePointer<Int8>
+        let scales: UnsafeMutablePointer<Float>
+        let sums: UnsafeMutablePointer<Int32>
+        let rowBytes: Int
+    }
+
+    private func withQuantizedScratch(rows: Int, _ body: (Quantized) -> Void) {
+        let rowBytes = activations.rowBytes(paddedK: paddedK), valueBytes = rows * rowBytes
+        Scratch.with(bytes: valueBytes + rows * 8) { raw in
+            body(Quantized(values: raw.assumingMemoryBound(to: Int8.self),
+                           scales: (raw + valueBytes).assumingMemoryBound(to: Float.self),
+                           sums: (raw + valueBytes + rows * 4).assumingMemoryBound(to: Int32.self), rowBytes: rowBytes))
+        }
+    }
+
+    private func quantize(_ x: UnsafePointer<Float>, rows: Range<Int>, into q: Quantized) {
+        let r0 = rows.lowerBound, xq = q.values + r0 * q.rowBytes, sx = q.scales + r0, qsum = q.sums + r0
+        switch activations {
+        case .int16: ck_quantize_rows16(x + r0 * inFeatures, rows.count, inFeatures, inFeatures, xq, paddedK, ck_q16_max(paddedK), sx, qsum)
+        case .int8: ck_quantize_rows(x + r0 * inFeatures, rows.count, inFeatures, inFeatures, xq, paddedK, sx, qsum)
+        }
+    }
+
+    /// y[rows, columns] (the kernel of this layer's activation precision).
+    private func gemm(_ q: Quantized, rows: Range<Int>, into y: UnsafeMutablePointer<Float>, ldy: Int, columns: Range<Int>) {
+        let r0 = rows.lowerBound, xq = q.values + r0 * q.rowBytes, sx = q.scales + r0, qsum = q.sums + r0
+        let w = repacked.raw.assumingMemoryBound(to: UInt8.self)
         scales.withUnsafeBufferPointer { sw in
             withBias { b in
-                let w = repacked.raw.assumingMemoryBound(to: UInt8.self)
-                let threads = ComputeThreads.count
-                if rows <= Self.smallRows {
-                    withQuantized(x, rows: rows) { xq, sx, qsum in
-                        // Split columns in whole panels.
-                        let panels = (outFeatures + 15) / 16
-                        let parts = outFeatures * inFeatures >= Self.parallelGEMVWeights ? min(threads, panels) : 1
-                        ComputeThreads.parallelFor(parts) { part in
-                            let n0 = panels * part / parts * 16, n1 = min(outFeatures, panels * (part + 1) / parts * 16)
-                            gemm(w, sw.baseAddress, b, xq, sx, qsum, rows, y, n0, n1)
-                        }
-                    }
-                } else {
-                    // Split rows in multiples of the 6-row tile; each part quantizes and multiplies its own
-                    // rows a block at a time, so the int8 scratch does not grow with the activations.
-                    let tiles = (rows + 5) / 6
-                    let parts = min(threads, tiles)
-                    ComputeThreads.parallelFor(parts) { part in
-                        let r0 = min(rows, tiles * part / parts * 6), r1 = min(rows, tiles * (part + 1) / parts * 6)
-                        for block in stride(from: r0, to: r1, by: Self.rowBlock) {
-                            let m = min(Self.rowBlock, r1 - block)
-                            withQuantized(x + block * inFeatures, rows: m) { xq, sx, qsum in
-                                gemm(w, sw.baseAddress, b, xq, sx, qsum, m, y + block * outFeatures, 0, outFeatures)
-                            }
-                        }
-                    }
+                switch activations {
+                case .int16:
+                    ck_q4_gemm16(w, sw.baseAddress, b, outFeatures, paddedK, xq, sx, qsum, rows.count, y + r0 * ldy, ldy,
+                                 columns.lowerBound, columns.upperBound)
+                case .int8:
+                    ck_q4_gemm(w, sw.baseAddress, b, outFeatures, paddedK, xq, sx, qsum, rows.count, y + r0 * ldy, ldy,
+                               columns.lowerBound, columns.upperBound)
                 }
             }
-        }
-    }
-
-    /// `rows` rows of x quantized into one scratch block: the quantized rows, then per-row scales and sums.
-    private func withQuantized(_ x: UnsafePointer<Float>, rows: Int,
-                               _ body: (UnsafePointer<Int8>, UnsafePointer<Float>, UnsafePointer<Int32>) -> Void) {
-        let kp = paddedK, quantizedBytes = rows * activations.rowBytes(paddedK: kp)
-        Scratch.with(bytes: quantizedBytes + rows * 8) { raw in
-            let xq = raw.assumingMemoryBound(to: Int8.self)
-            let sx = (raw + quantizedBytes).assumingMemoryBound(to: Float.self)
-            let qsum = (raw + quantizedBytes + rows * 4).assumingMemoryBound(to: Int32.self)
-            switch activations {
-            case .int16: ck_quantize_rows16(x, rows, inFeatures, inFeatures, xq, kp, ck_q16_max(kp), sx, qsum)
-            case .int8: ck_quantize_rows(x, rows, inFeatures, inFeatures, xq, kp, sx, qsum)
-            }
-            body(xq, sx, qsum)
-        }
-    }
-
-    /// y[r, n0 ..< n1] for `rows` quantized rows (the kernel of this layer's activation precision).
-    private func gemm(_ w: UnsafePointer<UInt8>, _ sw: UnsafePointer<Float>?, _ b: UnsafePointer<Float>?,
-                      _ xq: UnsafePointer<Int8>, _ sx: UnsafePointer<Float>, _ qsum: UnsafePointer<Int32>, _ rows: Int,
-                      _ y: UnsafeMutablePointer<Float>, _ n0: Int, _ n1: Int) {
-        switch activations {
-        case .int16: ck_q4_gemm16(w, sw, b, outFeatures, paddedK, xq, sx, qsum, rows, y, outFeatures, n0, n1)
-        case .int8: ck_q4_gemm(w, sw, b, outFeatures, paddedK, xq, sx, qsum, rows, y, outFeatures, n0, n1)
         }
     }
 

@@ -19,25 +19,24 @@ public enum Elementwise {
         ck_softmax_rows(x, rows, n, rowStride ?? n, scale)
     }
 
-    /// Rows a thread takes at least in the row-parallel passes below (less is not worth a fork).
-    static let rowsPerThread = 64
+    /// Rows of one task in the row-parallel passes below: a task of 16 rows of 1024 is ~10 µs of work, and
+    /// 2424 rows give 152 tasks (enough for 32 threads).
+    public static let taskRows = 16
 
-    /// LayerNorm over each row (population variance); `gamma`/`beta` nil for the no-affine form. Rows are
-    /// split over the compute threads (each row's result does not depend on the split).
+    /// LayerNorm over each row (population variance); `gamma`/`beta` nil for the no-affine form, as one region.
     public static func layerNorm(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, rows: Int, n: Int,
                                  rowStride: Int? = nil, eps: Float, gamma: UnsafePointer<Float>? = nil,
-                                 beta: UnsafePointer<Float>? = nil) {
+                                 beta: UnsafePointer<Float>? = nil, name: String = "layernorm") {
         let ld = rowStride ?? n
-        ComputeThreads.parallelRanges(rows, minimumPerThread: rowsPerThread) { range in
+        ComputeThreads.parallelChunks(name, count: rows, grain: taskRows, bytes: 8 * rows * n) { range in
             ck_layernorm(x + range.lowerBound * ld, y + range.lowerBound * ld, range.count, n, ld, eps, gamma, beta)
         }
     }
 
-    /// The gated residual of a DiT block, x[r, c] += gate[c] * y[r, c] over `rows` rows of `n`, rows split
-    /// over the compute threads.
+    /// The gated residual of a DiT block, x[r, c] += gate[c] * y[r, c] over `rows` rows of `n`, as one region.
     public static func addGated(_ x: UnsafeMutablePointer<Float>, _ y: UnsafePointer<Float>, gate: UnsafePointer<Float>,
-                                rows: Int, n: Int) {
-        ComputeThreads.parallelRanges(rows, minimumPerThread: rowsPerThread) { range in
+                                rows: Int, n: Int, name: String = "add_gated") {
+        ComputeThreads.parallelChunks(name, count: rows, grain: taskRows, bytes: 12 * rows * n) { range in
             ck_add_gated(x + range.lowerBound * n, y + range.lowerBound * n, gate, range.count, n)
         }
     }

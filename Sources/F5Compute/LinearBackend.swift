@@ -5,8 +5,18 @@ import F5Bundle
 public protocol LinearLayer: AnyObject, Sendable {
     var inFeatures: Int { get }
     var outFeatures: Int { get }
-    /// `x` is `[rows, inFeatures]` row-major, `y` is `[rows, outFeatures]` row-major.
-    func forward(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>)
+    /// The whole layer on every compute thread, as parallel regions named `name` in traces.
+    /// `x` is `[rows, inFeatures]` row-major, `y` is `[rows, outFeatures]` with row stride `ldy`.
+    func forward(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>, ldy: Int, name: String)
+    /// The same for the rows of one task of the caller's region, on the calling thread alone.
+    func forwardTask(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>, ldy: Int)
+}
+
+extension LinearLayer {
+    /// `y` is `[rows, outFeatures]` row-major.
+    public func forward(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>) {
+        forward(x, rows: rows, into: y, ldy: outFeatures, name: "linear")
+    }
 }
 
 /// An execution path for Q4 linear layers: prepares each weight once at load.

@@ -17,7 +17,7 @@ public struct MachinePeaks: Codable, Sendable {
     public static func measure(threads: Int = ComputeThreads.count) -> MachinePeaks {
         let results = UnsafeMutableBufferPointer<(Double, Double)>.allocate(capacity: threads)
         defer { results.deallocate() }
-        ComputeThreads.parallelFor(threads) { t in
+        ComputeThreads.parallelFor("peaks", tasks: threads) { t in
             results[t] = (ck_peak_fp32_gflops(), ck_peak_int8_gops())
         }
         return MachinePeaks(threads: threads, fp32GFLOPS: results.reduce(0) { $0 + $1.0 },

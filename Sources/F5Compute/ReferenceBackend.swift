@@ -24,9 +24,13 @@ public final class ReferenceLinear: LinearLayer {
         self.bias = bias
     }
 
-    public func forward(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>) {
+    public func forward(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>, ldy: Int, name: String) {
+        forwardTask(x, rows: rows, into: y, ldy: ldy)
+    }
+
+    public func forwardTask(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>, ldy: Int) {
         for r in 0..<rows {
-            for o in 0..<outFeatures { y[r * outFeatures + o] = Float(value(x + r * inFeatures, output: o)) }
+            for o in 0..<outFeatures { y[r * ldy + o] = Float(value(x + r * inFeatures, output: o)) }
         }
     }
 

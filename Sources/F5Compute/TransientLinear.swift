@@ -14,8 +14,13 @@ public final class TransientLinear: LinearLayer {
     public var inFeatures: Int { layer.inFeatures }
     public var outFeatures: Int { layer.outFeatures }
 
-    public func forward(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>) {
-        layer.forward(x, rows: rows, into: y)
+    public func forward(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>, ldy: Int, name: String) {
+        layer.forward(x, rows: rows, into: y, ldy: ldy, name: name)
+        layer.weight.releaseResidentPages()
+    }
+
+    public func forwardTask(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>, ldy: Int) {
+        layer.forwardTask(x, rows: rows, into: y, ldy: ldy)
         layer.weight.releaseResidentPages()
     }
 }

@@ -17,6 +17,6 @@ final class AdaLayerNormFinal {
     }
 
     func forward(_ x: UnsafePointer<Float>, rows: Int, modulation: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
-        AdaLayerNormZero.modulate(x, rows: rows, dim: dim, onePlusScale: modulation, shift: modulation + dim, into: out)
+        AdaLayerNormZero.modulate(x, rows: rows, dim: dim, onePlusScale: modulation, shift: modulation + dim, into: out, name: "norm_out")
     }
 }

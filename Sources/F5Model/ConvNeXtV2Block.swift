@@ -34,7 +34,7 @@ final class ConvNeXtV2Block {
             }
         }
         pwconv1(h, rows: frames, into: inner)
-        Pointwise.apply(Elementwise.geluErf, inner, count: frames * innerDim)
+        Pointwise.apply(Elementwise.geluErf, inner, count: frames * innerDim, name: "text_embed.gelu")
         grn.forward(inner, frames: frames)
         pwconv2(inner, rows: frames, into: h)
         for i in 0..<(frames * dim) { x[i] += h[i] }

@@ -14,13 +14,20 @@ final class ConvPositionEmbedding {
         conv2 = try GroupedConv1d(weights, p + "2", channels: dim, groups: Self.groups, kernelSize: Self.kernelSize)
     }
 
-    /// y = Mish(conv2(Mish(conv1(x)))); `hidden` is [batch * frames, dim].
+    /// y = x + Mish(conv2(Mish(conv1(x)))) in two regions, the Mish and the residual applied by each task
+    /// to the block it computed; `hidden` is [batch * frames, dim].
     func forward(_ x: UnsafePointer<Float>, frames: Int, batch: Int, into y: UnsafeMutablePointer<Float>,
-                 hidden: UnsafeMutablePointer<Float>, columns: UnsafeMutablePointer<Float>, groupOutput: UnsafeMutablePointer<Float>) {
-        let count = batch * frames * conv1.channels
-        conv1.forward(x, frames: frames, batch: batch, into: hidden, columns: columns, groupOutput: groupOutput)
-        Pointwise.apply(Elementwise.mish, hidden, count: count)
-        conv2.forward(hidden, frames: frames, batch: batch, into: y, columns: columns, groupOutput: groupOutput)
-        Pointwise.apply(Elementwise.mish, y, count: count)
+                 hidden: UnsafeMutablePointer<Float>) {
+        let c = conv1.channels, pg = conv1.perGroup
+        conv1.forward(x, frames: frames, batch: batch, into: hidden, name: "input_embed.conv_pos_embed.conv1d.0") { block, _, rows in
+            for r in 0..<rows.count { Elementwise.mish(block + r * c, block + r * c, count: pg) }
+        }
+        conv2.forward(hidden, frames: frames, batch: batch, into: y, name: "input_embed.conv_pos_embed.conv1d.2") { block, column, rows in
+            for r in 0..<rows.count {
+                let out = block + r * c, residual = x + (rows.lowerBound + r) * c + column
+                Elementwise.mish(out, out, count: pg)
+                for i in 0..<pg { out[i] += residual[i] }
+            }
+        }
     }
 }

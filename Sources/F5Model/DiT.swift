@@ -52,7 +52,7 @@ public final class DiT {
         let a = architecture, count = times.count, depth = a.depth
         let siluTime = FloatBuffer(count * a.dim)
         timeEmbed.forward(times, into: siluTime.pointer)
-        Pointwise.apply(Elementwise.silu, siluTime.pointer, count: count * a.dim)
+        Pointwise.apply(Elementwise.silu, siluTime.pointer, count: count * a.dim, name: "time_embed.silu")
         let blocks = FloatBuffer(count * depth * 6 * a.dim)
         let perBlock = FloatBuffer(count * 6 * a.dim)
         for (i, block) in transformerBlocks.enumerated() {

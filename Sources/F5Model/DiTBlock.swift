@@ -21,12 +21,14 @@ final class DiTBlock {
         let rows = batch * frames
         func chunk(_ c: C) -> UnsafePointer<Float> { m + c.rawValue * dim }
 
-        AdaLayerNormZero.modulate(x, rows: rows, dim: dim, onePlusScale: chunk(.onePlusScaleMSA), shift: chunk(.shiftMSA), into: w.hidden)
+        AdaLayerNormZero.modulate(x, rows: rows, dim: dim, onePlusScale: chunk(.onePlusScaleMSA), shift: chunk(.shiftMSA),
+                                  into: w.hidden, name: "attn_norm")
         attn.forward(w.hidden, frames: frames, batch: batch, rope: rope, into: w.branch, workspace: w)
-        Elementwise.addGated(x, w.branch, gate: chunk(.gateMSA), rows: rows, n: dim)
+        Elementwise.addGated(x, w.branch, gate: chunk(.gateMSA), rows: rows, n: dim, name: "attn.gate_residual")
 
-        AdaLayerNormZero.modulate(x, rows: rows, dim: dim, onePlusScale: chunk(.onePlusScaleMLP), shift: chunk(.shiftMLP), into: w.hidden)
+        AdaLayerNormZero.modulate(x, rows: rows, dim: dim, onePlusScale: chunk(.onePlusScaleMLP), shift: chunk(.shiftMLP),
+                                  into: w.hidden, name: "ff_norm")
         ff.forward(w.hidden, rows: rows, into: w.branch, workspace: w)
-        Elementwise.addGated(x, w.branch, gate: chunk(.gateMLP), rows: rows, n: dim)
+        Elementwise.addGated(x, w.branch, gate: chunk(.gateMLP), rows: rows, n: dim, name: "ff.gate_residual")
     }
 }

@@ -68,7 +68,7 @@ public final class DiTSession {
         finalModulations = modulations.final
         timings.timeModulation = clock.lap()
         self.timings = timings
-        workspace = DiTWorkspace(architecture: a, frames: frames, batch: batch, convolution: model.inputEmbed.convPosEmbed.conv1)
+        workspace = DiTWorkspace(architecture: a, frames: frames, batch: batch)
     }
 
     /// The text embedding of one branch (0 cond, 1 uncond), [frames, textDim].
@@ -93,13 +93,16 @@ public final class DiTSession {
                   observer: ((DiTStage, UnsafeBufferPointer<Float>) -> Void)? = nil) {
         let a = model.architecture, w = workspace, rows = batch * frames
         let stream = UnsafeBufferPointer(start: w.residual, count: rows * a.dim)
+        StepTrace.stage("input_embed")
         model.inputEmbed.forward(x: x, base: inputBase.pointer, frames: frames, batch: batch, into: w.residual, workspace: w)
         observer?(.inputEmbedding, stream)
         for (i, block) in model.transformerBlocks.enumerated() {
+            StepTrace.stage("transformer_blocks.\(i)")
             let modulation = blockModulations.pointer + (timeIndex * a.depth + i) * 6 * a.dim
             block.forward(w.residual, frames: frames, batch: batch, modulation: modulation, rope: rope, workspace: w)
             observer?(.block(i), stream)
         }
+        StepTrace.stage("norm_out")
         model.normOut.forward(w.residual, rows: rows, modulation: finalModulations.pointer + timeIndex * 2 * a.dim, into: w.hidden)
         model.projOut(w.hidden, rows: rows, into: out)
     }

@@ -16,20 +16,15 @@ final class DiTWorkspace {
     let value: UnsafeMutablePointer<Float>
     /// The feed-forward's hidden layer [rows, dim * ffMult].
     let feedForward: UnsafeMutablePointer<Float>
-    /// im2col rows of the grouped convolutions and one group's output.
-    let columns: UnsafeMutablePointer<Float>
-    let groupOutput: UnsafeMutablePointer<Float>
     private let buffers: [FloatBuffer]
 
-    init(architecture a: F5Architecture, frames: Int, batch: Int, convolution: GroupedConv1d) {
+    init(architecture a: F5Architecture, frames: Int, batch: Int) {
         let rows = frames * batch, inner = a.heads * a.dimHead
-        let convolutionCount = convolution.columnCount(rows: rows) + rows * convolution.perGroup
-        // key + value, the feed-forward and the convolutions run one after another: one scratch.
-        let scratch = FloatBuffer(max(2 * rows * inner, rows * a.dim * a.ffMult, convolutionCount))
+        // key + value and the feed-forward run one after another: one scratch.
+        let scratch = FloatBuffer(max(2 * rows * inner, rows * a.dim * a.ffMult))
         let stream = [FloatBuffer(rows * a.dim)] + (0..<2).map { _ in FloatBuffer(rows * max(a.dim, inner)) }
         buffers = stream + [scratch]
         (residual, hidden, branch) = (stream[0].pointer, stream[1].pointer, stream[2].pointer)
         (key, value, feedForward) = (scratch.pointer, scratch.pointer + rows * inner, scratch.pointer)
-        (columns, groupOutput) = (scratch.pointer, scratch.pointer + convolution.columnCount(rows: rows))
     }
 }

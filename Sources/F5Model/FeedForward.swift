@@ -15,7 +15,7 @@ final class FeedForward {
 
     func forward(_ x: UnsafePointer<Float>, rows: Int, into out: UnsafeMutablePointer<Float>, workspace w: DiTWorkspace) {
         projectIn(x, rows: rows, into: w.feedForward)
-        Pointwise.apply(Elementwise.geluTanh, w.feedForward, count: rows * innerDim)
+        Pointwise.apply(Elementwise.geluTanh, w.feedForward, count: rows * innerDim, name: "ff.gelu")
         projectOut(w.feedForward, rows: rows, into: out)
     }
 }

@@ -70,34 +70,37 @@ public final class FlowSampler {
                                         times: evaluationTimes, guidance: guidance)
         var timings = session.timings
 
-        let y = FloatBuffer(y0), f0 = FloatBuffer(count), f1 = FloatBuffer(count), yMid = FloatBuffer(count)
+        let y = FloatBuffer(y0), yMid = FloatBuffer(count)
         let raw = FloatBuffer(session.batch * count)
-        // f(t, x) = pred + (pred - null) * cfg, one packed forward of both branches.
-        func flow(_ timeIndex: Int, _ x: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
+        // f(t, x) = pred + (pred - null) * cfg from one packed forward of both branches, handed to `update` per
+        // value in one region (the guidance and the ODE update in one pass).
+        func flow(_ timeIndex: Int, _ x: UnsafePointer<Float>, _ name: String, update: (Int, Float) -> Void) {
             session.velocity(x: x, timeIndex: timeIndex, into: raw.pointer)
             let pred = raw.pointer, null = raw.pointer + count
-            if guidance {
-                for i in 0..<count { out[i] = pred[i] + (pred[i] - null[i]) * options.cfg }
-            } else {
-                out.update(from: pred, count: count)
+            StepTrace.stage("sampler")
+            ComputeThreads.parallelChunks(name, count: count, grain: Pointwise.chunk, bytes: 16 * count) { range in
+                if guidance {
+                    for i in range { update(i, pred[i] + (pred[i] - null[i]) * options.cfg) }
+                } else {
+                    for i in range { update(i, pred[i]) }
+                }
             }
         }
 
         for k in 0..<options.steps {
             if shouldStop?() == true { throw CancellationError() }
             let step = Stopwatch()
+            StepTrace.stepBegins(k)
             let dt = grid[k + 1] - grid[k]
             switch options.method {
             case .euler:
-                flow(k, y.pointer, into: f0.pointer)
-                for i in 0..<count { y.pointer[i] += dt * f0.pointer[i] }
+                flow(k, y.pointer, "sampler.euler") { i, f in y.pointer[i] += dt * f }
             case .midpoint:
                 let halfDt = 0.5 * dt
-                flow(2 * k, y.pointer, into: f0.pointer)
-                for i in 0..<count { yMid.pointer[i] = y.pointer[i] + f0.pointer[i] * halfDt }
-                flow(2 * k + 1, yMid.pointer, into: f1.pointer)
-                for i in 0..<count { y.pointer[i] += dt * f1.pointer[i] }
+                flow(2 * k, y.pointer, "sampler.midpoint") { i, f in yMid.pointer[i] = y.pointer[i] + f * halfDt }
+                flow(2 * k + 1, yMid.pointer, "sampler.midpoint") { i, f in y.pointer[i] += dt * f }
             }
+            StepTrace.stepEnds(k)
             timings.stepSeconds.append(step.elapsed)
             progress?(k + 1, options.steps)
         }

@@ -10,6 +10,8 @@ final class GroupedConv1d {
     let kernelSize: Int
     let perGroup: Int
     let groupLayers: [Linear]
+    /// Rows of one task: whole tiles of the direct GEMM kernels; 2424 rows and 16 groups give 416 tasks.
+    static let taskRows = 96
 
     init(_ weights: ModelWeights, _ name: String, channels: Int, groups: Int, kernelSize: Int) throws {
         self.channels = channels
@@ -20,22 +22,25 @@ final class GroupedConv1d {
         let width = perGroup * kernelSize
         groupLayers = (0..<groups).map { [perGroup] g in
             let rows = g * perGroup ..< (g + 1) * perGroup
-            return Linear(weights.backend.prepare(weight.slice(rows: rows, cols: 0..<width), bias: Array(bias[rows])))
+            return Linear(weights.backend.prepare(weight.slice(rows: rows, cols: 0..<width), bias: Array(bias[rows])),
+                          name: name)
         }
     }
 
-    /// Floats of the `columns` scratch for `rows` = batch * frames rows; `groupOutput` needs rows * perGroup.
-    func columnCount(rows: Int) -> Int { rows * perGroup * kernelSize }
-
-    func forward(_ x: UnsafePointer<Float>, frames: Int, batch: Int, into y: UnsafeMutablePointer<Float>,
-                 columns: UnsafeMutablePointer<Float>, groupOutput: UnsafeMutablePointer<Float>) {
+    /// y = conv(x), then `epilogue(block, rows)` on each task's output block (its rows of one group's columns,
+    /// row stride `channels`), as one region: a task unrolls one group's windows for `taskRows` rows into
+    /// its own scratch and multiplies them on the calling thread.
+    func forward(_ x: UnsafePointer<Float>, frames: Int, batch: Int, into y: UnsafeMutablePointer<Float>, name: String,
+                 epilogue: (_ block: UnsafeMutablePointer<Float>, _ column: Int, _ rows: Range<Int>) -> Void) {
         let rows = batch * frames, width = perGroup * kernelSize, pad = kernelSize / 2
         let (c, k, pg) = (channels, kernelSize, perGroup)
-        for (g, layer) in groupLayers.enumerated() {
-            ComputeThreads.parallelRanges(rows, minimumPerThread: 64) { range in
-                for r in range {
+        let rowTiles = (rows + Self.taskRows - 1) / Self.taskRows
+        ComputeThreads.parallelFor(name, tasks: groupLayers.count * rowTiles) { task in
+            let g = task / rowTiles, r0 = task % rowTiles * Self.taskRows, r1 = min(rows, r0 + Self.taskRows)
+            Scratch.floats((r1 - r0) * width) { columns in
+                for r in r0..<r1 {
                     let item = r / frames, t = r % frames
-                    let out = columns + r * width
+                    let out = columns + (r - r0) * width
                     for kk in 0..<k {
                         let source = t + kk - pad
                         if source < 0 || source >= frames {
@@ -46,9 +51,10 @@ final class GroupedConv1d {
                         }
                     }
                 }
+                let block = y + r0 * c + g * pg
+                groupLayers[g].layer.forwardTask(columns, rows: r1 - r0, into: block, ldy: c)
+                epilogue(block, g * pg, r0..<r1)
             }
-            layer(columns, rows: rows, into: groupOutput)
-            for r in 0..<rows { (y + r * c + g * pg).update(from: groupOutput + r * pg, count: pg) }
         }
     }
 }

@@ -1,4 +1,5 @@
 import F5Bundle
+import F5Compute
 /// proj(concat(x, cond, text)) then the convolutional position embedding added back.
 /// proj is linear, so it is split by columns: the cond + text part (with the bias) is computed once
 /// per synthesis and branch (`conditioning`), only the x part runs every step.
@@ -19,8 +20,9 @@ final class InputEmbedding {
         let inFeatures = 2 * a.melDim + a.textDim
         let weight = try weights.q4("input_embed.proj.weight", shape: [a.dim, inFeatures])
         let bias = try weights.floats("input_embed.proj.bias", shape: [a.dim])
-        xProj = Linear(weights.backend.prepare(weight.slice(rows: 0..<a.dim, cols: 0..<a.melDim), bias: nil))
-        condTextProj = Linear(weights.backend.prepare(weight.slice(rows: 0..<a.dim, cols: a.melDim..<inFeatures), bias: bias))
+        xProj = Linear(weights.backend.prepare(weight.slice(rows: 0..<a.dim, cols: 0..<a.melDim), bias: nil), name: "input_embed.proj.x")
+        condTextProj = Linear(weights.backend.prepare(weight.slice(rows: 0..<a.dim, cols: a.melDim..<inFeatures), bias: bias),
+                              name: "input_embed.proj.cond_text")
         convPosEmbed = try ConvPositionEmbedding(weights, dim: a.dim)
     }
 
@@ -41,15 +43,15 @@ final class InputEmbedding {
     /// x is shared by the branches (the same noisy mel for cond and uncond).
     func forward(x: UnsafePointer<Float>, base: UnsafePointer<Float>, frames: Int, batch: Int,
                  into out: UnsafeMutablePointer<Float>, workspace w: DiTWorkspace) {
-        let branchCount = frames * dim
-        let h = w.hidden, xProjection = w.branch
+        let branchCount = frames * dim, h = w.hidden, xProjection = w.branch
         xProj(x, rows: frames, into: xProjection)
-        for b in 0..<batch {
-            let hb = h + b * branchCount, baseB = base + b * branchCount
-            for i in 0..<branchCount { hb[i] = baseB[i] + xProjection[i] }
+        ComputeThreads.parallelChunks("input_embed.add_base", count: batch * frames, grain: Elementwise.taskRows,
+                                      bytes: 12 * batch * branchCount) { rows in
+            for r in rows {
+                let hr = h + r * dim, baseR = base + r * dim, projection = xProjection + r % frames * dim
+                for c in 0..<dim { hr[c] = baseR[c] + projection[c] }
+            }
         }
-        convPosEmbed.forward(h, frames: frames, batch: batch, into: out, hidden: w.branch, columns: w.columns,
-                             groupOutput: w.groupOutput)
-        for i in 0..<(batch * branchCount) { out[i] += h[i] }
+        convPosEmbed.forward(h, frames: frames, batch: batch, into: out, hidden: w.branch)
     }
 }

@@ -35,13 +35,13 @@ struct ModelWeights {
     func linear(_ name: String, in inFeatures: Int, out outFeatures: Int) throws -> Linear {
         let weight = try q4(name + ".weight", shape: [outFeatures, inFeatures])
         let bias = try floats(name + ".bias", shape: [outFeatures])
-        return Linear(backend.prepare(weight, bias: bias))
+        return Linear(backend.prepare(weight, bias: bias), name: name)
     }
 
     /// `linear` for a layer run once per synthesis: a `TransientLinear`, whose weights stay in the bundle.
     func transientLinear(_ name: String, in inFeatures: Int, out outFeatures: Int) throws -> Linear {
         let weight = try q4(name + ".weight", shape: [outFeatures, inFeatures])
-        return Linear(TransientLinear(weight: weight, bias: try floats(name + ".bias", shape: [outFeatures])))
+        return Linear(TransientLinear(weight: weight, bias: try floats(name + ".bias", shape: [outFeatures])), name: name)
     }
 
     /// Drops the pages of the bundle's mapped files from the resident set, once every layer is built.

@@ -32,20 +32,25 @@ struct RotaryEmbedding {
         }
     }
 
-    /// In place on x [batch * frames, rowStride] (q or k as to_q / to_k produce them).
-    func apply(_ x: UnsafeMutablePointer<Float>, frames: Int, batch: Int, rowStride: Int, table: Table) {
+    /// In place on q and k [batch * frames, rowStride] (as to_q / to_k produce them), as one region.
+    func apply(_ q: UnsafeMutablePointer<Float>, _ k: UnsafeMutablePointer<Float>, frames: Int, batch: Int, rowStride: Int,
+               table: Table) {
         let pairs = headDim / 2
         let cosines = table.cos.pointer, sines = table.sin.pointer
-        ComputeThreads.parallelRanges(batch * frames, minimumPerThread: 64) { range in
-            for r in range {
-                let p = r % frames
-                let c = cosines + p * pairs, s = sines + p * pairs
-                for head in 0..<rotatedHeads {
-                    let v = x + r * rowStride + head * headDim
-                    for i in 0..<pairs {
-                        let a = v[2 * i], b = v[2 * i + 1]
-                        v[2 * i] = a * c[i] - b * s[i]
-                        v[2 * i + 1] = b * c[i] + a * s[i]
+        let rows = batch * frames
+        ComputeThreads.parallelChunks("attn.rope", count: rows, grain: Elementwise.taskRows,
+                                      bytes: 16 * rows * rotatedHeads * headDim) { range in
+            for x in [q, k] {
+                for r in range {
+                    let p = r % frames
+                    let c = cosines + p * pairs, s = sines + p * pairs
+                    for head in 0..<rotatedHeads {
+                        let v = x + r * rowStride + head * headDim
+                        for i in 0..<pairs {
+                            let a = v[2 * i], b = v[2 * i + 1]
+                            v[2 * i] = a * c[i] - b * s[i]
+                            v[2 * i + 1] = b * c[i] + a * s[i]
+                        }
                     }
                 }
             }

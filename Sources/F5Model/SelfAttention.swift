@@ -36,13 +36,9 @@ final class SelfAttention {
         toQ(x, rows: rows, into: query)
         toK(x, rows: rows, into: w.key)
         toV(x, rows: rows, into: w.value)
-        rotary.apply(query, frames: frames, batch: batch, rowStride: inner, table: rope)
-        rotary.apply(w.key, frames: frames, batch: batch, rowStride: inner, table: rope)
-        for b in 0..<batch {
-            let offset = b * frames * inner
-            Attention.forward(q: query + offset, k: w.key + offset, v: w.value + offset,
-                                        out: x + offset, n: frames, heads: heads, headDim: headDim, kind: kind)
-        }
+        rotary.apply(query, w.key, frames: frames, batch: batch, rowStride: inner, table: rope)
+        Attention.forward(q: query, k: w.key, v: w.value, out: x, n: frames, heads: heads, headDim: headDim, batch: batch,
+                          kind: kind, name: "attn.attention")
         toOut(x, rows: rows, into: out)
     }
 }

@@ -34,7 +34,7 @@ final class TimestepEmbedding {
         let sinusoids = FloatBuffer(rows * Self.frequencyDim), hidden = FloatBuffer(rows * dim)
         for (r, t) in times.enumerated() { Self.sinusoid(t, into: sinusoids.pointer + r * Self.frequencyDim) }
         timeMLP0(sinusoids.pointer, rows: rows, into: hidden.pointer)
-        Pointwise.apply(Elementwise.silu, hidden.pointer, count: rows * dim)
+        Pointwise.apply(Elementwise.silu, hidden.pointer, count: rows * dim, name: "time_embed.time_mlp.1")
         timeMLP2(hidden.pointer, rows: rows, into: out)
     }
 }

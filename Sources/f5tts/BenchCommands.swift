@@ -52,6 +52,15 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Also time the last of --backends at 1, 2, 4, ... threads up to all cores: the thread-scaling table.")
     var scaling = false
 
+    @Option(help: ArgumentHelp("Write one step of the last of --backends as Chrome trace-event JSON (Perfetto, chrome://tracing) "
+                               + "and add its analysis (serial time, imbalance, projected thread scaling) to the report.",
+                               valueName: "file"))
+    var trace: String?
+
+    @Option(name: .customLong("bandwidth-cap"),
+            help: "Machine-wide memory bandwidth (GB/s) the --trace projection assumes at most for bandwidth-bound regions.")
+    var bandwidthCap = 80.0
+
     @OptionGroup var compute: ComputeOptions
 
     func validate() throws {
@@ -73,7 +82,7 @@ struct BenchCommand: ParsableCommand {
         let modelPath = try model ?? DefaultModel.ensure(preset: preset).path
         let benchmark = EndToEndBenchmark(model: modelPath, convention: convention, backends: kinds, frames: frames, steps: steps, repeats: repeats,
                                           text: demoParagraph, compute: compute, outputFolder: out, audioPath: nil,
-                                          referencePython: referencePython)
+                                          referencePython: referencePython, tracePath: trace, bandwidthCapGBs: bandwidthCap)
         var report = try benchmark.run()
         if scaling {
             report.scaling = try scalingTable(benchmark)

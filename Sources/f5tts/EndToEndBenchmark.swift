@@ -18,6 +18,9 @@ struct EndToEndBenchmark {
     /// Where the chosen backend's audio goes (demo), if anywhere.
     var audioPath: String?
     var referencePython: String?
+    /// Where the last backend's child writes one traced step (Chrome trace JSON), if anywhere.
+    var tracePath: String?
+    var bandwidthCapGBs = 80.0
 
     func run() throws -> BenchmarkReport {
         try FileManager.default.createDirectory(atPath: outputFolder, withIntermediateDirectories: true)
@@ -37,6 +40,9 @@ struct EndToEndBenchmark {
             if let attention = compute.attention { arguments += ["--attention", attention.rawValue] }
             if let activations = compute.activations, backend == .direct { arguments += ["--activations", activations.rawValue] }
             if let audioPath, backend == backends.last { arguments += ["--audio", audioPath] }
+            if let tracePath, backend == backends.last {
+                arguments += ["--trace", tracePath, "--bandwidth-cap", String(bandwidthCapGBs)]
+            }
             Log.info("running the \(backend.rawValue) backend (\(repeats) run(s))...")
             try runChild(arguments)
             let child = try JSONDecoder().decode(ChildResult.self, from: Data(contentsOf: URL(fileURLWithPath: resultPath)))
@@ -51,7 +57,8 @@ struct EndToEndBenchmark {
             model: model, frames: last.frames, steps: steps, cfgStrength: 2, workload: last.workload, results: results,
             referenceStepSeconds: nil)
         if backends.contains(.direct), backends.contains(.dequant) {
-            report.fidelity = PathFidelity(path: "direct", try PathOutputs.load(from: outputsFolder(.direct)),
+            report.trace = last.trace
+        report.fidelity = PathFidelity(path: "direct", try PathOutputs.load(from: outputsFolder(.direct)),
                                            reference: "dequant", try PathOutputs.load(from: outputsFolder(.dequant)))
         }
         if let referencePython {
@@ -109,6 +116,7 @@ struct ChildResult: Codable {
     /// Frames sampled for the first chunk (reference included) and its DiT workload.
     var frames: Int
     var workload: DiTWorkload
+    var trace: StepAnalysis?
 }
 
 /// The child side of `bench` and `demo`: one backend, measured in its own process.
@@ -126,6 +134,8 @@ struct BenchChildCommand: ParsableCommand {
     @Option var outputs: String?
     @Option(name: .customLong("peak-fp32")) var peakFP32: Double
     @Option(name: .customLong("peak-int8")) var peakInt8: Double
+    @Option var trace: String?
+    @Option(name: .customLong("bandwidth-cap")) var bandwidthCap = 80.0
     @OptionGroup var compute: ComputeOptions
 
     func run() throws {
@@ -138,10 +148,17 @@ struct BenchChildCommand: ParsableCommand {
                               convention: convention, reference: BuiltinVoice.audio(), referenceText: BuiltinVoice.transcript,
                               text: text, options: options, repeats: repeats)
         let peaks = MachinePeaks(threads: ComputeThreads.count, fp32GFLOPS: peakFP32, int8GOPS: peakInt8)
+        // The second step of the first synthesis: the first one also fills caches.
+        if trace != nil { StepTrace.arm(step: min(1, steps - 1)) }
         let outcome = try run.run(peaks: peaks)
+        var analysis: StepAnalysis?
+        if let trace, let step = StepTrace.take() {
+            try StepAnalysis.chromeTrace(step).write(to: URL(fileURLWithPath: trace))
+            analysis = StepAnalysis(step: step, backend: compute.backend.rawValue, costs: .measure(bandwidthCap: bandwidthCap * 1e9))
+        }
         if let audio { try AudioWriter.write(samples: outcome.synthesis.audio, sampleRate: outcome.synthesis.sampleRate, to: audio) }
         if let outputs { try outcome.outputs.save(to: outputs) }
-        let child = ChildResult(result: outcome.measured, frames: outcome.frames, workload: outcome.workload)
+        let child = ChildResult(result: outcome.measured, frames: outcome.frames, workload: outcome.workload, trace: analysis)
         try JSONEncoder().encode(child).write(to: URL(fileURLWithPath: result))
     }
 }
