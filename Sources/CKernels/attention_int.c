@@ -436,7 +436,7 @@ T5 CK_INLINE void score_tile512(const int_scratch *w, size_t d, size_t np, size_
         for (int c = 0; c < nz; c++) kv[c] = _mm512_load_si512(kg + (c * (d / 4) + t) * 64);
         for (int r = 0; r < mr; r++) {
             __m512i qb = _mm512_set1_epi32(load_pair(qr + r * d + 4 * t));
-            for (int c = 0; c < nz; c++) acc[r][c] = _mm512_dpbusd_epi32(acc[r][c], qb, kv[c]);
+            for (int c = 0; c < nz; c++) acc[r][c] = ck_dpbusd512(acc[r][c], qb, kv[c]);
         }
     }
     const float *sk = w->sk + g0 * KEYS, *kb = w->kb + g0 * KEYS;
@@ -513,7 +513,7 @@ T5 CK_INLINE void output_tile512(const int_scratch *w, size_t np, size_t r0, siz
                 vv[c] = join(w->vq + ((t0 + 2 * c) * pairs + i) * 16, w->vq + ((t0 + 2 * c + 1) * pairs + i) * 16);
             for (int r = 0; r < mr; r++) {
                 __m512i pb = _mm512_set1_epi32(load_pair(pr + r * np + 2 * i));
-                for (int c = 0; c < Z_ONZ; c++) acc[r][c] = _mm512_dpwssd_epi32(acc[r][c], pb, vv[c]);
+                for (int c = 0; c < Z_ONZ; c++) acc[r][c] = ck_dpwssd512(acc[r][c], pb, vv[c]);
             }
         }
         for (int r = 0; r < mr; r++)

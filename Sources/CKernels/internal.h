@@ -32,6 +32,22 @@
     void ck_##name params { name##_body args; }
 #endif
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+/* The zmm dot products as one instruction each, whatever the compiler's tuning: clang's generic and Intel
+ * tunings rewrite part of the intrinsics' vpdpwssd (and vpdpbusd) into vpmaddwd + vpaddd (or vpmaddubsw +
+ * vpmaddwd + vpaddd), two or three uops on ports 0 and 5, which are also the only dot-product ports of an Intel
+ * core. acc += the 4 u8 x s8 (resp. 2 s16 x s16) products of each int32 lane of a and b. */
+__attribute__((target("avx512f,avx512vnni"))) CK_INLINE __m512i ck_dpbusd512(__m512i acc, __m512i a_u8, __m512i b_s8) {
+    __asm__("vpdpbusd %2, %1, %0" : "+v"(acc) : "v"(a_u8), "v"(b_s8));
+    return acc;
+}
+__attribute__((target("avx512f,avx512vnni"))) CK_INLINE __m512i ck_dpwssd512(__m512i acc, __m512i a, __m512i b) {
+    __asm__("vpdpwssd %2, %1, %0" : "+v"(acc) : "v"(a), "v"(b));
+    return acc;
+}
+#endif
+
 /* Lanes of the explicit partial sums in reductions: wide enough for a zmm, and the same
  * summation order at every level (so levels agree bit for bit). */
 #define CK_LANES 16
@@ -68,6 +84,7 @@ void ck_q4_gemm16_scalar(const ck_q4_args *a);
 #if defined(__x86_64__)
 void ck_q4_gemm_avx2(const ck_q4_args *a);
 void ck_q4_gemm16_avx2(const ck_q4_args *a);
+void ck_q4_gemm16_avxvnni(const ck_q4_args *a);
 void ck_q4_gemm_avxvnni(const ck_q4_args *a);
 void ck_q4_gemm_avx512vnni(const ck_q4_args *a);
 void ck_q4_gemm16_avx512vnni(const ck_q4_args *a);

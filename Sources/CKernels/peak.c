@@ -51,7 +51,7 @@ CK_TARGET_AVX512VNNI static double peak_int8_avx512vnni(size_t iterations) {
     const __m512i a = _mm512_set1_epi8(3), b = _mm512_set1_epi8(-2);
     for (int i = 0; i < CK_PEAK_CHAINS; i++) acc[i] = _mm512_set1_epi32(i);
     for (size_t it = 0; it < iterations; it++)
-        for (int i = 0; i < CK_PEAK_CHAINS; i++) acc[i] = _mm512_dpbusd_epi32(acc[i], a, b);
+        for (int i = 0; i < CK_PEAK_CHAINS; i++) acc[i] = ck_dpbusd512(acc[i], a, b);
     int32_t sink = 0;
     for (int i = 0; i < CK_PEAK_CHAINS; i++) sink += _mm512_reduce_add_epi32(acc[i]);
     ck_peak_sink = sink;

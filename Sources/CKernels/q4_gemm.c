@@ -37,13 +37,12 @@ static gemm_level int8_level(void) {
     }
 }
 
-/* The int16 kernel: vpdpwssd on zmm, else the AVX2 ymm form (AVX-VNNI's ymm vpdpwssd would save only the
- * adds of vpmaddwd's products). */
+/* The int16 kernel: vpdpwssd on zmm, on ymm with AVX-VNNI, else vpmaddwd + vpaddd on ymm. */
 static gemm_level int16_level(void) {
     switch (ck_isa_active()) {
 #if defined(__x86_64__)
     case CK_ISA_AVX512VNNI: return ck_q4_gemm16_avx512vnni;
-    case CK_ISA_AVXVNNI:
+    case CK_ISA_AVXVNNI: return ck_q4_gemm16_avxvnni;
     case CK_ISA_AVX2: return ck_q4_gemm16_avx2;
 #endif
     default: return ck_q4_gemm16_scalar;

@@ -19,6 +19,9 @@
 #define GEMV_ROWS 4
 
 #define TARGET CK_TARGET_AVX512VNNI
+/* Loops over a tile's rows, panels and steps unrolled whole, so each accumulator is its own register (the dot
+ * products are asm, which the compiler would otherwise leave in a rolled loop over memory). */
+#define UNROLL _Pragma("GCC unroll 8")
 
 /* Columns of panel q that exist (0 when it lies past n1). */
 TARGET CK_INLINE __mmask16 panel_mask(const ck_q4_args *a, size_t q) {
@@ -55,7 +58,7 @@ TARGET CK_INLINE void unpack_group(__m512i steps[4], const uint8_t *group, const
 /* acc + one step's products of 16 columns' codes and 4 activation bytes (broadcast), per int32 lane. Exact
  * for int16: 2 * 15 * 32767 fits a lane, vpdpwssd does not saturate, and ck_q16_max bounds the whole sum. */
 TARGET CK_INLINE __m512i dot_step(__m512i acc, __m512i codes, __m512i x, const size_t elem) {
-    return elem == 1 ? _mm512_dpbusd_epi32(acc, codes, x) : _mm512_dpwssd_epi32(acc, codes, x);
+    return elem == 1 ? ck_dpbusd512(acc, codes, x) : ck_dpwssd512(acc, codes, x);
 }
 
 /* Vector form of ck_q4_out for 16 columns starting at `col`. */
@@ -72,21 +75,30 @@ TARGET CK_INLINE void gemv_tile(const ck_q4_args *a, size_t r0, size_t p0, const
     const size_t groups = a->kp / CK_Q4_KGROUP;
     const int steps = 2 * (int)elem;
     __m512i acc[GEMV_ROWS][NP];
+    UNROLL
     for (int r = 0; r < mr; r++)
+        UNROLL
         for (int p = 0; p < np; p++) acc[r][p] = _mm512_setzero_si512();
     for (size_t g = 0; g < groups; g++) {
         __m512i x[GEMV_ROWS][4];
+        UNROLL
         for (int r = 0; r < mr; r++)
+            UNROLL
             for (int s = 0; s < steps; s++)
                 x[r][s] = broadcast4(a->xq + ((r0 + r) * a->kp + g * CK_Q4_KGROUP) * elem + 4 * s);
+        UNROLL
         for (int p = 0; p < np; p++) {
             __m512i codes[4];
             unpack_group(codes, a->w + ((p0 + p) * groups + g) * 64, elem);
+            UNROLL
             for (int r = 0; r < mr; r++)
+                UNROLL
                 for (int s = 0; s < steps; s++) acc[r][p] = dot_step(acc[r][p], codes[s], x[r][s], elem);
         }
     }
+    UNROLL
     for (int r = 0; r < mr; r++)
+        UNROLL
         for (int p = 0; p < np; p++)
             store_out(a, acc[r][p], r0 + r, (p0 + p) * CK_Q4_PANEL, panel_mask(a, p0 + p));
 }
@@ -97,9 +109,11 @@ TARGET CK_INLINE void unpack_slice(const ck_q4_args *a, uint8_t *buf, size_t p0,
     const size_t groups = a->kp / CK_Q4_KGROUP;
     const int steps = 2 * (int)elem;
     for (size_t g = 0; g < kl / CK_Q4_KGROUP; g++)
+        UNROLL
         for (int p = 0; p < np; p++) {
             __m512i codes[4];
             unpack_group(codes, a->w + ((p0 + p) * groups + k0 / CK_Q4_KGROUP + g) * 64, elem);
+            UNROLL
             for (int s = 0; s < steps; s++) _mm512_store_si512(buf + ((steps * g + s) * np + p) * 64, codes[s]);
         }
 }
@@ -108,10 +122,13 @@ TARGET CK_INLINE void gemm_tile(const ck_q4_args *a, const uint8_t *buf, size_t 
                                 size_t p0, int first, int last, const int mr, const int np, const size_t elem) {
     __m512i acc[MR][NP];
     __mmask16 mask[NP];
+    UNROLL
     for (int p = 0; p < np; p++) mask[p] = panel_mask(a, p0 + p);
     /* The empty asm hides the zeros: otherwise the compiler rewrites the first row's products and keeps
      * part of the tile in memory. */
+    UNROLL
     for (int r = 0; r < mr; r++)
+        UNROLL
         for (int p = 0; p < np; p++) {
             acc[r][p] = _mm512_setzero_si512();
             __asm__("" : "+v"(acc[r][p]));
@@ -119,13 +136,18 @@ TARGET CK_INLINE void gemm_tile(const ck_q4_args *a, const uint8_t *buf, size_t 
     const int8_t *x = a->xq + (r0 * a->kp + k0) * elem;
     for (size_t s = 0; s < kl * elem / 4; s++) {
         __m512i w[NP];
+        UNROLL
         for (int p = 0; p < np; p++) w[p] = _mm512_load_si512(buf + (s * np + p) * 64);
+        UNROLL
         for (int r = 0; r < mr; r++) {
             __m512i xb = broadcast4(x + r * a->kp * elem + 4 * s);
+            UNROLL
             for (int p = 0; p < np; p++) acc[r][p] = dot_step(acc[r][p], w[p], xb, elem);
         }
     }
+    UNROLL
     for (int r = 0; r < mr; r++)
+        UNROLL
         for (int p = 0; p < np; p++) {
             size_t col = (p0 + p) * CK_Q4_PANEL;
             if (!first)
