@@ -35,14 +35,15 @@ CK_POINTWISE(mish, mish_value(x))
 
 /* x[r, c] += gate[c] y[r, c]: the product rounded, then the sum (as torch computes x + gate * y; separate
  * statements, so no level fuses them into an FMA). */
-CK_INLINE void add_gated_body(float *x, const float *y, const float *gate, size_t rows, size_t n) {
+CK_INLINE void add_gated_body(float *x, const float *y, const float *gate, size_t rows, size_t n, size_t ld) {
     for (size_t r = 0; r < rows; r++) {
-        float *xr = x + r * n;
-        const float *yr = y + r * n;
+        float *xr = x + r * ld;
+        const float *yr = y + r * ld;
         for (size_t c = 0; c < n; c++) {
             float gated = gate[c] * yr[c];
             xr[c] += gated;
         }
     }
 }
-CK_MULTIVERSION(add_gated, (float *x, const float *y, const float *gate, size_t rows, size_t n), (x, y, gate, rows, n))
+CK_MULTIVERSION(add_gated, (float *x, const float *y, const float *gate, size_t rows, size_t n, size_t ld),
+                (x, y, gate, rows, n, ld))

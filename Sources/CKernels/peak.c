@@ -58,6 +58,48 @@ CK_TARGET_AVX512VNNI static double peak_int8_avx512vnni(size_t iterations) {
     return (double)iterations * CK_PEAK_CHAINS * 64 * 2;
 }
 
+CK_TARGET_AVX512VNNI static double peak_int16_avx512vnni(size_t iterations) {
+    __m512i acc[CK_PEAK_CHAINS];
+    const __m512i b = _mm512_set1_epi16(-2);
+    for (int i = 0; i < CK_PEAK_CHAINS; i++) acc[i] = _mm512_set1_epi32(i);
+    for (size_t it = 0; it < iterations; it++)
+        for (int i = 0; i < CK_PEAK_CHAINS; i++) acc[i] = ck_dpwssd512(acc[i], acc[i], b);
+    int32_t sink = 0;
+    for (int i = 0; i < CK_PEAK_CHAINS; i++) sink += _mm512_reduce_add_epi32(acc[i]);
+    ck_peak_sink = sink;
+    return (double)iterations * CK_PEAK_CHAINS * 32 * 2;
+}
+
+/* ymm forms: the accumulator is also an operand, so nothing folds to a constant. */
+#define CK_PEAK_YMM(name, target, body, products)                                   \
+    target static double name(size_t iterations) {                                   \
+        __m256i acc[CK_PEAK_CHAINS];                                                 \
+        const __m256i b = _mm256_set1_epi8(-2), ones = _mm256_set1_epi16(1);          \
+        (void)ones;                                                                  \
+        for (int i = 0; i < CK_PEAK_CHAINS; i++) acc[i] = _mm256_set1_epi32(i);      \
+        for (size_t it = 0; it < iterations; it++)                                   \
+            for (int i = 0; i < CK_PEAK_CHAINS; i++) acc[i] = body;                  \
+        __m256i s = acc[0];                                                          \
+        for (int i = 1; i < CK_PEAK_CHAINS; i++) s = _mm256_add_epi32(s, acc[i]);    \
+        int32_t out[8];                                                              \
+        _mm256_storeu_si256((__m256i *)out, s);                                      \
+        ck_peak_sink = out[0];                                                       \
+        return (double)iterations * CK_PEAK_CHAINS * (products) * 2;                 \
+    }
+
+CK_TARGET_AVXVNNI CK_INLINE __m256i peak_dpbusd256(__m256i acc, __m256i a, __m256i b) {
+    __asm__("%{vex%} vpdpbusd %2, %1, %0" : "+x"(acc) : "x"(a), "x"(b));
+    return acc;
+}
+CK_TARGET_AVXVNNI CK_INLINE __m256i peak_dpwssd256(__m256i acc, __m256i a, __m256i b) {
+    __asm__("%{vex%} vpdpwssd %2, %1, %0" : "+x"(acc) : "x"(a), "x"(b));
+    return acc;
+}
+CK_PEAK_YMM(peak_int8_avxvnni, CK_TARGET_AVXVNNI, peak_dpbusd256(acc[i], acc[i], b), 32)
+CK_PEAK_YMM(peak_int16_avxvnni, CK_TARGET_AVXVNNI, peak_dpwssd256(acc[i], acc[i], b), 16)
+/* The AVX2 int16 GEMM's own step: vpmaddwd, then vpaddd into the accumulator. */
+CK_PEAK_YMM(peak_int16_avx2, CK_TARGET_AVX2, _mm256_add_epi32(acc[i], _mm256_madd_epi16(acc[i], b)), 16)
+
 /* The AVX2 GEMM's own step: two vpmaddubsw (u8 x s8 pair sums) added in int16, widened by vpmaddwd,
  * added in int32: 64 multiply-adds. The accumulator is also the u8 operand, so nothing folds to a constant. */
 CK_TARGET_AVX2 static double peak_int8_avx2(size_t iterations) {
@@ -116,7 +158,20 @@ double ck_peak_int8_gops(void) {
 #if defined(__x86_64__)
     switch (ck_isa_active()) {
     case CK_ISA_AVX512VNNI: return measure(peak_int8_avx512vnni) * 1e-9;
+    case CK_ISA_AVXVNNI: return measure(peak_int8_avxvnni) * 1e-9;
     case CK_ISA_AVX2: return measure(peak_int8_avx2) * 1e-9;
+    default: break;
+    }
+#endif
+    return 0;
+}
+
+double ck_peak_int16_gops(void) {
+#if defined(__x86_64__)
+    switch (ck_isa_active()) {
+    case CK_ISA_AVX512VNNI: return measure(peak_int16_avx512vnni) * 1e-9;
+    case CK_ISA_AVXVNNI: return measure(peak_int16_avxvnni) * 1e-9;
+    case CK_ISA_AVX2: return measure(peak_int16_avx2) * 1e-9;
     default: break;
     }
 #endif

@@ -11,7 +11,8 @@ public struct BackendResult: Codable, Sendable {
     /// DiT FLOPs per step (CFG batch of 2) over the median step time.
     public var ditGFLOPS: Double
     public var fractionOfFP32Peak: Double
-    public var fractionOfInt8Peak: Double?
+    /// Of the measured dot-product peak of the direct path's activation width (int16 or int8).
+    public var fractionOfDotProductPeak: Double?
     /// Seconds to the first audio of a streamed 4-chunk paragraph (short first chunk, as the server streams).
     public var timeToFirstAudio: Double?
     /// Maximum resident set of the process that ran it (before the fidelity probe).
@@ -79,17 +80,18 @@ public struct BenchmarkReport: Codable, Sendable {
         func f(_ x: Double, _ digits: Int = 2) -> String { String(format: "%.\(digits)f", x) }
         var md = "# f5tts benchmark\n\n"
         md += "- machine: \(machine.summary)\n"
-        md += "- measured peaks (\(peaks.threads) threads): fp32 \(f(peaks.fp32GFLOPS, 0)) GFLOP/s, int8 \(f(peaks.int8GOPS, 0)) GOP/s\n"
+        md += "- measured peaks (\(peaks.threads) threads): fp32 \(f(peaks.fp32GFLOPS, 0)) GFLOP/s, int8 \(f(peaks.int8GOPS, 0)) GOP/s, "
+            + "int16 \(peaks.int16GOPS.map { f($0, 0) } ?? "-") GOP/s (the GEMMs' dot-product steps)\n"
         md += "- model: \(model); N = \(frames) frames, \(steps) steps, CFG \(f(cfgStrength, 1)) (batch of 2), "
         md += "\(f(workload.total * 2 / 1e12, 3)) TFLOP per step (attention \(f(100 * workload.attentionFLOPs / workload.total, 0)) %)\n"
         md += "- date: \(date)\n\n"
-        md += "| backend | attention | total s | load | text | reference | sampling | vocoder | s/step | RTF | first audio s | DiT GFLOP/s | of fp32 peak | of int8 peak | peak MB |\n"
+        md += "| backend | attention | total s | load | text | reference | sampling | vocoder | s/step | RTF | first audio s | DiT GFLOP/s | of fp32 peak | of dot-product peak | peak MB |\n"
         md += "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n"
         for r in results {
             let s = r.stages
             md += "| \(r.backend) | \(r.attention ?? "-") | \(f(s.total)) | \(f(s.load)) | \(f(s.text, 3)) | \(f(s.reference, 3)) | \(f(s.sampling)) | \(f(s.vocoder, 3)) "
             md += "| \(f(r.medianStepSeconds, 3)) | \(f(r.stages.realTimeFactor)) | \(r.timeToFirstAudio.map { f($0) } ?? "-") | \(f(r.ditGFLOPS, 0)) | \(f(100 * r.fractionOfFP32Peak, 0)) % "
-            md += "| \(r.fractionOfInt8Peak.map { f(100 * $0, 0) + " %" } ?? "-") | \(f(r.peakMemoryMB, 0)) |\n"
+            md += "| \(r.fractionOfDotProductPeak.map { f(100 * $0, 0) + " %" } ?? "-") | \(f(r.peakMemoryMB, 0)) |\n"
         }
         md += "\n"
         if let ratio = directOverDequant { md += "- direct / dequant total time: **\(f(ratio))x**\n" }

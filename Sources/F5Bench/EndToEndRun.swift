@@ -64,7 +64,7 @@ public struct EndToEndRun {
         let measured = BackendResult(
             backend: backend.rawValue, repeats: runs.count, stages: t, medianStepSeconds: medianStep,
             ditGFLOPS: gflops, fractionOfFP32Peak: gflops / peaks.fp32GFLOPS,
-            fractionOfInt8Peak: backend == .direct && peaks.int8GOPS > 0 ? gflops / peaks.int8GOPS : nil,
+            fractionOfDotProductPeak: backend == .direct ? dotProductPeak(peaks, synthesizer).map { gflops / $0 } : nil,
             timeToFirstAudio: firstAudio, peakMemoryMB: Self.peakResidentMB(), attention: synthesizer.backend.attention.rawValue)
         let outputs = PathOutputs(audio: result.audio, mel: result.mel, probe: try synthesizer.probe(text: text, voice: voice!, options: options))
         return Outcome(measured: measured, synthesis: result, workload: workloads[0], frames: chunkFrames[0], outputs: outputs)
@@ -110,6 +110,12 @@ public struct EndToEndRun {
             text = longer
         }
         return text
+    }
+
+    /// The dot-product peak of the width the direct path's activations use (nil when not measured).
+    func dotProductPeak(_ peaks: MachinePeaks, _ synthesizer: Synthesizer) -> Double? {
+        let peak = (activations ?? .int16) == .int16 ? peaks.int16GOPS : peaks.int8GOPS
+        return peak.flatMap { $0 > 0 ? $0 : nil }
     }
 
     /// Maximum resident set size of this process so far.

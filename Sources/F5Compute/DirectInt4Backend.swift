@@ -36,7 +36,7 @@ public final class DirectInt4Linear: LinearLayer {
     let activations: ActivationPrecision
     /// Output rows and columns of one GEMM task. Tasks are fixed pieces of the output, so the work splits the
     /// same way on any number of threads (and the sums are exact int32 anyway): 96 rows are whole tiles of
-    /// both kernels (6 rows on zmm, 8 on ymm), 64 columns the zmm tile's 4 panels. A few rows (a GEMV)
+    /// every kernel (6 rows, or 4 for AVX2 int8), 64 columns the zmm tile's 4 panels. A few rows (a GEMV)
     /// take wider pieces: a task there is memory-bound and short.
     static let taskRows = 96
     static let taskColumns = 64
@@ -61,19 +61,44 @@ public final class DirectInt4Linear: LinearLayer {
     }
 
     public func forward(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>, ldy: Int, name: String) {
-        guard rows > 0, outFeatures > 0 else { return }
-        withQuantizedScratch(rows: rows) { q in
-            ComputeThreads.parallelChunks(name + ".quantize", count: rows, grain: Self.quantizeRows,
-                                          bytes: rows * (inFeatures * 4 + q.rowBytes)) { range in
-                quantize(x, rows: range, into: q)
+        Self.run(name, [self], input: x, rows: rows, outputs: [(y, ldy)], prepare: nil, finish: nil)
+    }
+
+    /// Layers of one precision and input width that read the same rows, or nil.
+    static func group(_ layers: [any LinearLayer]) -> [DirectInt4Linear]? {
+        let direct = layers.compactMap { $0 as? DirectInt4Linear }
+        guard direct.count == layers.count, let first = direct.first,
+              direct.allSatisfy({ $0.inFeatures == first.inFeatures && $0.activations == first.activations }) else { return nil }
+        return direct
+    }
+
+    /// `LinearOperation.run` on the direct path: one region prepares and quantizes the input rows once for every
+    /// layer, one region runs every layer's output tiles and finishes each tile where it was computed.
+    static func run(_ name: String, _ layers: [DirectInt4Linear], input x: UnsafePointer<Float>, rows: Int,
+                    outputs: [(UnsafeMutablePointer<Float>, Int)], prepare: ((Range<Int>) -> Void)?,
+                    finish: LinearOperation.Finish?) {
+        guard rows > 0, let first = layers.first else { return }
+        first.withQuantizedScratch(rows: rows) { q in
+            ComputeThreads.parallelChunks(name + ".input", count: rows, grain: quantizeRows,
+                                          bytes: rows * (first.inFeatures * 4 + q.rowBytes)) { range in
+                prepare?(range)
+                first.quantize(x, rows: range, into: q)
             }
-            let tileRows = rows <= Self.gemvRows ? rows : Self.taskRows
-            let tileColumns = rows <= Self.gemvRows ? Self.gemvTaskColumns : Self.taskColumns
-            let rowTiles = (rows + tileRows - 1) / tileRows, columnTiles = (outFeatures + tileColumns - 1) / tileColumns
-            // Column tiles outer: the workers running at one time share one piece of the weights.
-            ComputeThreads.parallelFor(name, tasks: rowTiles * columnTiles) { task in
-                let r0 = task % rowTiles * tileRows, n0 = task / rowTiles * tileColumns
-                gemm(q, rows: r0 ..< min(rows, r0 + tileRows), into: y, ldy: ldy, columns: n0 ..< min(outFeatures, n0 + tileColumns))
+            let tileRows = rows <= gemvRows ? rows : taskRows
+            let tileColumns = rows <= gemvRows ? gemvTaskColumns : taskColumns
+            let rowTiles = (rows + tileRows - 1) / tileRows
+            // Each layer's tasks after the previous layer's; within a layer, column tiles outer: the workers
+            // running at one time share one piece of the weights.
+            let ends = layers.reduce(into: [Int]()) { ends, layer in
+                ends.append((ends.last ?? 0) + rowTiles * ((layer.outFeatures + tileColumns - 1) / tileColumns))
+            }
+            ComputeThreads.parallelFor(name, tasks: ends.last ?? 0) { task in
+                let l = ends.firstIndex { task < $0 }!, local = task - (l == 0 ? 0 : ends[l - 1])
+                let layer = layers[l], (y, ldy) = outputs[l]
+                let r0 = local % rowTiles * tileRows, n0 = local / rowTiles * tileColumns
+                let rowRange = r0 ..< min(rows, r0 + tileRows), columns = n0 ..< min(layer.outFeatures, n0 + tileColumns)
+                layer.gemm(q, rows: rowRange, into: y, ldy: ldy, columns: columns)
+                finish?(l, rowRange, columns)
             }
         }
     }

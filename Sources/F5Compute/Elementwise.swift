@@ -29,15 +29,21 @@ public enum Elementwise {
                                  beta: UnsafePointer<Float>? = nil, name: String = "layernorm") {
         let ld = rowStride ?? n
         ComputeThreads.parallelChunks(name, count: rows, grain: taskRows, bytes: 8 * rows * n) { range in
-            ck_layernorm(x + range.lowerBound * ld, y + range.lowerBound * ld, range.count, n, ld, eps, gamma, beta)
+            layerNorm(x, y, rows: range, n: n, rowStride: ld, eps: eps, gamma: gamma, beta: beta)
         }
     }
 
-    /// The gated residual of a DiT block, x[r, c] += gate[c] * y[r, c] over `rows` rows of `n`, as one region.
+    /// The same for the rows `rows` of x and y, on the calling thread (a task of the caller's region).
+    public static func layerNorm(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, rows: Range<Int>, n: Int,
+                                 rowStride ld: Int, eps: Float, gamma: UnsafePointer<Float>?, beta: UnsafePointer<Float>?) {
+        ck_layernorm(x + rows.lowerBound * ld, y + rows.lowerBound * ld, rows.count, n, ld, eps, gamma, beta)
+    }
+
+    /// The gated residual of a DiT block, x[r, c] += gate[c] * y[r, c] over rows `rows` and columns `columns` of
+    /// row-major x and y with `n` columns, on the calling thread (a task of the caller's region).
     public static func addGated(_ x: UnsafeMutablePointer<Float>, _ y: UnsafePointer<Float>, gate: UnsafePointer<Float>,
-                                rows: Int, n: Int, name: String = "add_gated") {
-        ComputeThreads.parallelChunks(name, count: rows, grain: taskRows, bytes: 12 * rows * n) { range in
-            ck_add_gated(x + range.lowerBound * n, y + range.lowerBound * n, gate, range.count, n)
-        }
+                                rows: Range<Int>, columns: Range<Int>, n: Int) {
+        let offset = rows.lowerBound * n + columns.lowerBound
+        ck_add_gated(x + offset, y + offset, gate + columns.lowerBound, rows.count, columns.count, n)
     }
 }

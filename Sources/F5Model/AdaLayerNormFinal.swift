@@ -16,7 +16,8 @@ final class AdaLayerNormFinal {
         }
     }
 
-    func forward(_ x: UnsafePointer<Float>, rows: Int, modulation: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
-        AdaLayerNormZero.modulate(x, rows: rows, dim: dim, onePlusScale: modulation, shift: modulation + dim, into: out, name: "norm_out")
+    /// Rows `rows` of LN(x) * (1 + scale) + shift (a task of the caller's region).
+    func forward(_ x: UnsafePointer<Float>, rows: Range<Int>, modulation: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
+        AdaLayerNormZero.modulate(x, rows: rows, dim: dim, onePlusScale: modulation, shift: modulation + dim, into: out)
     }
 }

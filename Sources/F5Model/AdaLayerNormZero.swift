@@ -26,9 +26,10 @@ final class AdaLayerNormZero {
         }
     }
 
-    /// LayerNorm(x) * (1 + scale) + shift, i.e. an affine LayerNorm with gamma 1 + scale, beta shift.
-    static func modulate(_ x: UnsafePointer<Float>, rows: Int, dim: Int, onePlusScale: UnsafePointer<Float>,
-                         shift: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, name: String) {
-        Elementwise.layerNorm(x, out, rows: rows, n: dim, eps: 1e-6, gamma: onePlusScale, beta: shift, name: name)
+    /// LayerNorm(x) * (1 + scale) + shift, i.e. an affine LayerNorm with gamma 1 + scale, beta shift, on rows
+    /// `rows` (a task of the caller's region).
+    static func modulate(_ x: UnsafePointer<Float>, rows: Range<Int>, dim: Int, onePlusScale: UnsafePointer<Float>,
+                         shift: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
+        Elementwise.layerNorm(x, out, rows: rows, n: dim, rowStride: dim, eps: 1e-6, gamma: onePlusScale, beta: shift)
     }
 }

@@ -1,6 +1,8 @@
 import F5Bundle
 import F5Compute
 /// x += gate_msa * Attention(AdaLN(x)); x += gate_mlp * FeedForward(LN(x) * (1 + scale_mlp) + shift_mlp).
+/// Each LayerNorm runs inside the pass that prepares the next linear layers' input, and each gated residual
+/// inside the last linear layer's region, on the tiles it computes.
 final class DiTBlock {
     let dim: Int
     let attnNorm: AdaLayerNormZero
@@ -18,17 +20,25 @@ final class DiTBlock {
     func forward(_ x: UnsafeMutablePointer<Float>, frames: Int, batch: Int, modulation m: UnsafePointer<Float>,
                  rope: RotaryEmbedding.Table, workspace w: DiTWorkspace) {
         typealias C = AdaLayerNormZero.Chunk
-        let rows = batch * frames
         func chunk(_ c: C) -> UnsafePointer<Float> { m + c.rawValue * dim }
+        func norm(_ scale: C, _ shift: C) -> (Range<Int>) -> Void {
+            { [dim] rows in AdaLayerNormZero.modulate(x, rows: rows, dim: dim, onePlusScale: chunk(scale), shift: chunk(shift), into: w.hidden) }
+        }
+        attn.forward(normalized: norm(.onePlusScaleMSA, .shiftMSA), frames: frames, batch: batch, rope: rope,
+                     residual: Residual(x: x, gate: chunk(.gateMSA), dim: dim), workspace: w)
+        ff.forward(normalized: norm(.onePlusScaleMLP, .shiftMLP), rows: batch * frames,
+                   residual: Residual(x: x, gate: chunk(.gateMLP), dim: dim), workspace: w)
+    }
+}
 
-        AdaLayerNormZero.modulate(x, rows: rows, dim: dim, onePlusScale: chunk(.onePlusScaleMSA), shift: chunk(.shiftMSA),
-                                  into: w.hidden, name: "attn_norm")
-        attn.forward(w.hidden, frames: frames, batch: batch, rope: rope, into: w.branch, workspace: w)
-        Elementwise.addGated(x, w.branch, gate: chunk(.gateMSA), rows: rows, n: dim, name: "attn.gate_residual")
+/// The residual stream x [rows, dim] a sub-layer's output is added to, times a per-channel gate.
+struct Residual {
+    let x: UnsafeMutablePointer<Float>
+    let gate: UnsafePointer<Float>
+    let dim: Int
 
-        AdaLayerNormZero.modulate(x, rows: rows, dim: dim, onePlusScale: chunk(.onePlusScaleMLP), shift: chunk(.shiftMLP),
-                                  into: w.hidden, name: "ff_norm")
-        ff.forward(w.hidden, rows: rows, into: w.branch, workspace: w)
-        Elementwise.addGated(x, w.branch, gate: chunk(.gateMLP), rows: rows, n: dim, name: "ff.gate_residual")
+    /// x += gate * y on one tile of y [rows, dim].
+    func add(_ y: UnsafePointer<Float>, rows: Range<Int>, columns: Range<Int>) {
+        Elementwise.addGated(x, y, gate: gate, rows: rows, columns: columns, n: dim)
     }
 }

@@ -103,8 +103,10 @@ public final class DiTSession {
             observer?(.block(i), stream)
         }
         StepTrace.stage("norm_out")
-        model.normOut.forward(w.residual, rows: rows, modulation: finalModulations.pointer + timeIndex * 2 * a.dim, into: w.hidden)
-        model.projOut(w.hidden, rows: rows, into: out)
+        let modulation = finalModulations.pointer + timeIndex * 2 * a.dim, normOut = model.normOut
+        LinearOperation.run("proj_out", layers: [model.projOut.layer], input: w.hidden, rows: rows, outputs: [out], prepare: { rows in
+            normOut.forward(w.residual, rows: rows, modulation: modulation, into: w.hidden)
+        })
     }
 
     /// DiT output for noisy mel x [frames, melDim] at `times[timeIndex]`: [batch * frames, melDim],

@@ -1,6 +1,8 @@
 import F5Compute
 
-/// Linear -> GELU (tanh approximation) -> Linear (dropout is inactive at inference).
+/// Linear -> GELU (tanh approximation) -> Linear (dropout is inactive at inference), added to the residual
+/// stream through its gate. Two regions: the GELU is applied to each tile of the first layer where it was
+/// computed, the gated residual to each tile of the second.
 final class FeedForward {
     let innerDim: Int
     let projectIn: Linear
@@ -13,9 +15,18 @@ final class FeedForward {
         projectOut = try weights.linear(p + "2", in: innerDim, out: dim)
     }
 
-    func forward(_ x: UnsafePointer<Float>, rows: Int, into out: UnsafeMutablePointer<Float>, workspace w: DiTWorkspace) {
-        projectIn(x, rows: rows, into: w.feedForward)
-        Pointwise.apply(Elementwise.geluTanh, w.feedForward, count: rows * innerDim, name: "ff.gelu")
-        projectOut(w.feedForward, rows: rows, into: out)
+    /// `normalized(rows)` writes those rows of the input into `w.hidden`.
+    func forward(normalized: @escaping (Range<Int>) -> Void, rows: Int, residual: Residual, workspace w: DiTWorkspace) {
+        let inner = w.feedForward, innerDim = innerDim
+        LinearOperation.run("ff.ff.0", layers: [projectIn.layer], input: w.hidden, rows: rows, outputs: [inner],
+                            prepare: normalized) { _, rows, columns in
+            for r in rows {
+                let block = inner + r * innerDim + columns.lowerBound
+                Elementwise.geluTanh(block, block, count: columns.count)
+            }
+        }
+        LinearOperation.run("ff.ff.2", layers: [projectOut.layer], input: inner, rows: rows, outputs: [w.branch]) { _, rows, columns in
+            residual.add(w.branch, rows: rows, columns: columns)
+        }
     }
 }

@@ -32,27 +32,20 @@ struct RotaryEmbedding {
         }
     }
 
-    /// In place on q and k [batch * frames, rowStride] (as to_q / to_k produce them), as one region.
-    func apply(_ q: UnsafeMutablePointer<Float>, _ k: UnsafeMutablePointer<Float>, frames: Int, batch: Int, rowStride: Int,
-               table: Table) {
-        let pairs = headDim / 2
-        let cosines = table.cos.pointer, sines = table.sin.pointer
-        let rows = batch * frames
-        ComputeThreads.parallelChunks("attn.rope", count: rows, grain: Elementwise.taskRows,
-                                      bytes: 16 * rows * rotatedHeads * headDim) { range in
-            for x in [q, k] {
-                for r in range {
-                    let p = r % frames
-                    let c = cosines + p * pairs, s = sines + p * pairs
-                    for head in 0..<rotatedHeads {
-                        let v = x + r * rowStride + head * headDim
-                        for i in 0..<pairs {
-                            let a = v[2 * i], b = v[2 * i + 1]
-                            v[2 * i] = a * c[i] - b * s[i]
-                            v[2 * i + 1] = b * c[i] + a * s[i]
-                        }
-                    }
-                }
+    /// In place on rows `rows` and columns `columns` (starting at an even column) of q or k [batch * frames,
+    /// rowStride] as to_q / to_k produce them: a tile of the caller's region.
+    func apply(_ x: UnsafeMutablePointer<Float>, rows: Range<Int>, columns: Range<Int>, frames: Int, rowStride: Int, table: Table) {
+        let pairs = headDim / 2, rotated = min(columns.upperBound, rotatedHeads * headDim)
+        guard columns.lowerBound < rotated else { return }
+        for r in rows {
+            let p = r % frames
+            let c = table.cos.pointer + p * pairs, s = table.sin.pointer + p * pairs
+            let v = x + r * rowStride
+            for column in stride(from: columns.lowerBound, to: rotated, by: 2) {
+                let i = column % headDim / 2
+                let a = v[column], b = v[column + 1]
+                v[column] = a * c[i] - b * s[i]
+                v[column + 1] = b * c[i] + a * s[i]
             }
         }
     }

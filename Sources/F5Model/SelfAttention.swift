@@ -26,19 +26,22 @@ final class SelfAttention {
         self.kind = kind
     }
 
-    /// out [batch * frames, dim] from x [batch * frames, dim]. To save buffers, x is consumed (once
-    /// to_q / to_k / to_v have read it, it holds the per-head outputs) and the query lives in `out`
-    /// until to_out: both hold batch * frames * max(dim, inner) floats.
-    func forward(_ x: UnsafeMutablePointer<Float>, frames: Int, batch: Int, rope: RotaryEmbedding.Table,
-                 into out: UnsafeMutablePointer<Float>, workspace w: DiTWorkspace) {
+    /// x += gate * to_out(attention(q, k, v)) in three regions: `normalized(rows)` writes those rows of the input
+    /// into `w.hidden` ahead of to_q / to_k / to_v (one region for the three, RoPE applied to each tile of q and k
+    /// where it was computed), the attention writes its per-head outputs over `w.hidden`, and to_out's tiles
+    /// are added to the residual stream where they are computed. The query lives in `w.branch` until then.
+    func forward(normalized: @escaping (Range<Int>) -> Void, frames: Int, batch: Int, rope: RotaryEmbedding.Table,
+                 residual: Residual, workspace w: DiTWorkspace) {
         let rows = batch * frames, inner = heads * headDim
-        let query = out
-        toQ(x, rows: rows, into: query)
-        toK(x, rows: rows, into: w.key)
-        toV(x, rows: rows, into: w.value)
-        rotary.apply(query, w.key, frames: frames, batch: batch, rowStride: inner, table: rope)
-        Attention.forward(q: query, k: w.key, v: w.value, out: x, n: frames, heads: heads, headDim: headDim, batch: batch,
+        let query = w.branch, key = w.key, rotary = rotary
+        LinearOperation.run("attn.to_qkv", layers: [toQ.layer, toK.layer, toV.layer], input: w.hidden, rows: rows,
+                            outputs: [query, key, w.value], prepare: normalized) { layer, rows, columns in
+            if layer < 2 { rotary.apply(layer == 0 ? query : key, rows: rows, columns: columns, frames: frames, rowStride: inner, table: rope) }
+        }
+        Attention.forward(q: query, k: key, v: w.value, out: w.hidden, n: frames, heads: heads, headDim: headDim, batch: batch,
                           kind: kind, name: "attn.attention")
-        toOut(x, rows: rows, into: out)
+        LinearOperation.run("attn.to_out", layers: [toOut.layer], input: w.hidden, rows: rows, outputs: [w.branch]) { _, rows, columns in
+            residual.add(w.branch, rows: rows, columns: columns)
+        }
     }
 }

@@ -32,7 +32,8 @@ struct EndToEndBenchmark {
             var arguments = ["bench-child", "--model", model, "--backend", backend.rawValue, "--steps", String(steps),
                              "--repeats", String(repeats), "--text", text, "--result", resultPath,
                              "--outputs", outputsFolder(backend),
-                             "--peak-fp32", String(peaks.fp32GFLOPS), "--peak-int8", String(peaks.int8GOPS)]
+                             "--peak-fp32", String(peaks.fp32GFLOPS), "--peak-int8", String(peaks.int8GOPS),
+                             "--peak-int16", String(peaks.int16GOPS ?? 0)]
             if let frames { arguments += ["--frames", String(frames)] }
             if let convention { arguments += ["--convention", convention.rawValue] }
             if let threads = compute.threads { arguments += ["--threads", String(threads)] }
@@ -56,9 +57,9 @@ struct EndToEndBenchmark {
             date: ISO8601DateFormatter().string(from: Date()), machine: ComputeEnvironment.current(), peaks: peaks,
             model: model, frames: last.frames, steps: steps, cfgStrength: 2, workload: last.workload, results: results,
             referenceStepSeconds: nil)
+        report.trace = last.trace
         if backends.contains(.direct), backends.contains(.dequant) {
-            report.trace = last.trace
-        report.fidelity = PathFidelity(path: "direct", try PathOutputs.load(from: outputsFolder(.direct)),
+            report.fidelity = PathFidelity(path: "direct", try PathOutputs.load(from: outputsFolder(.direct)),
                                            reference: "dequant", try PathOutputs.load(from: outputsFolder(.dequant)))
         }
         if let referencePython {
@@ -134,6 +135,7 @@ struct BenchChildCommand: ParsableCommand {
     @Option var outputs: String?
     @Option(name: .customLong("peak-fp32")) var peakFP32: Double
     @Option(name: .customLong("peak-int8")) var peakInt8: Double
+    @Option(name: .customLong("peak-int16")) var peakInt16: Double
     @Option var trace: String?
     @Option(name: .customLong("bandwidth-cap")) var bandwidthCap = 80.0
     @OptionGroup var compute: ComputeOptions
@@ -147,7 +149,7 @@ struct BenchChildCommand: ParsableCommand {
                               attention: compute.attention, activations: compute.activations,
                               convention: convention, reference: BuiltinVoice.audio(), referenceText: BuiltinVoice.transcript,
                               text: text, options: options, repeats: repeats)
-        let peaks = MachinePeaks(threads: ComputeThreads.count, fp32GFLOPS: peakFP32, int8GOPS: peakInt8)
+        let peaks = MachinePeaks(threads: ComputeThreads.count, fp32GFLOPS: peakFP32, int8GOPS: peakInt8, int16GOPS: peakInt16)
         // The second step of the first synthesis: the first one also fills caches.
         if trace != nil { StepTrace.arm(step: min(1, steps - 1)) }
         let outcome = try run.run(peaks: peaks)

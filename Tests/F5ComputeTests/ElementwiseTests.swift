@@ -86,17 +86,19 @@ final class ElementwiseTests: XCTestCase {
         }
     }
 
-    /// The gated residual at every level and over several threads: exactly x + (gate * y) rounded twice,
-    /// as torch computes it (an FMA would round once and differ).
+    /// The gated residual at every level on a block of rows and columns: exactly x + (gate * y) rounded twice,
+    /// as torch computes it (an FMA would round once and differ), and nothing outside the block.
     func testAddGatedRoundsTheProductThenTheSum() {
-        let rows = 300, n = 37 // enough rows for the threads to split them
+        let rows = 300, n = 37, blockRows = 3..<290, blockColumns = 4..<33
         var rng = TestRandom(seed: 9)
         let start = rng.floats(rows * n, -4, 4), y = rng.floats(rows * n, -3, 3), gate = rng.floats(n, -2, 2)
-        let expected = (0..<(rows * n)).map { start[$0] + gate[$0 % n] * y[$0] }
+        let expected = (0..<(rows * n)).map { i in
+            blockRows.contains(i / n) && blockColumns.contains(i % n) ? start[i] + gate[i % n] * y[i] : start[i]
+        }
         for level in ComputeISA.supported {
             ComputeISA.force(level)
             var x = start
-            Elementwise.addGated(&x, y, gate: gate, rows: rows, n: n)
+            Elementwise.addGated(&x, y, gate: gate, rows: blockRows, columns: blockColumns, n: n)
             XCTAssertEqual(x.map(\.bitPattern), expected.map(\.bitPattern), "\(level)")
         }
     }

@@ -59,10 +59,15 @@ struct KernelBenchmarks {
         })
         let dequant = DequantBLASBackend().prepare(weight, bias: nil)
         let direct = DirectInt4Backend().prepare(weight, bias: nil)
+        let directInt8 = DirectInt4Backend(activations: .int8).prepare(weight, bias: nil)
         let kernels: [() -> Void] = [
-            { cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k), 1, x, Int32(k), dense, Int32(k), 0, &y, Int32(n)) },
+            // OpenBLAS with its own threads: the baseline is sgemm as any caller gets it.
+            { ComputeThreads.withOpenBLASThreads {
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k), 1, x, Int32(k), dense, Int32(k), 0, &y, Int32(n))
+            } },
             { dequant.forward(x, rows: m, into: &y) },
             { direct.forward(x, rows: m, into: &y) },
+            { directInt8.forward(x, rows: m, into: &y) },
         ]
         let (t, load) = measuringOthers { interleavedSamples(kernels, watch: [(1, 0), (2, 1)], sampling: sampling) }
         var cachedOverSgemm = RatioStats(ratios(t, 1, over: 0)), directOverDequant = RatioStats(ratios(t, 2, over: 1))
@@ -70,6 +75,7 @@ struct KernelBenchmarks {
         directOverDequant.otherCores = load
         return LinearResult(m: m, n: n, k: k, sgemm: flop / median(t[0]) / 1e9, dequantFirstCall: flop / firstCall / 1e9,
                             dequantCached: flop / median(t[1]) / 1e9, direct: flop / median(t[2]) / 1e9,
+                            directInt8: flop / median(t[3]) / 1e9,
                             dequantCachedOverSgemm: cachedOverSgemm.median, directOverDequant: directOverDequant.median,
                             dequantCachedOverSgemmStats: cachedOverSgemm, directOverDequantStats: directOverDequant)
     }

@@ -31,6 +31,9 @@ struct KernelBench: ParsableCommand {
     @Option(help: ArgumentHelp("Also write the report as JSON to this file.", valueName: "path"))
     var json: String?
 
+    @Option(help: "Threads (default: all cores).")
+    var threads: Int?
+
     @Flag(help: "Only the attention benchmark.")
     var attentionOnly = false
 
@@ -56,7 +59,7 @@ struct KernelBench: ParsableCommand {
     mutating func run() throws {
         // Before any thread of ours starts: it may re-execute this process with a better OpenBLAS kernel.
         OpenBLASSetup.reexecWithBestCore()
-        ComputeThreads.configure()
+        ComputeThreads.configure(threads)
 
         let environment = ComputeEnvironment.current()
         let check = OpenBLASSetup.selfCheck()
@@ -74,13 +77,22 @@ struct KernelBench: ParsableCommand {
         let shapes = quick ? [(1024, 1024)] : [(1024, 1024), (2048, 1024), (1024, 2048), (6144, 1024)]
         var linear: [LinearResult] = []
         if !rowsList.isEmpty {
-            print("\nGFLOP/s       M     N     K   sgemm  deq-1st  deq-cached  direct  |" + pad("cached/sgemm [IQR]", 25) + pad("direct/deq [IQR]", 25) + "  rounds  others")
+            print("\nGFLOP/s       M     N     K   sgemm  deq-1st  deq-cached  direct  int8  |" + pad("cached/sgemm [IQR]", 25) + pad("direct/deq [IQR]", 25) + "  rounds  others")
         }
         for m in rowsList {
             for (n, k) in shapes {
                 let r = benchmarks.linear(m: m, n: n, k: k)
                 linear.append(r)
                 print(Self.row(r))
+            }
+        }
+        let peaks = MachinePeaks.measure()
+        if !linear.isEmpty {
+            print("\nthe direct GEMMs against the dot-product peaks of their width (\(peaks.threads) threads: int16 "
+                  + "\(format(peaks.int16GOPS ?? 0, 0)) GOP/s, int8 \(format(peaks.int8GOPS, 0)) GOP/s)")
+            for r in linear where r.m > 2 {
+                print("  M \(r.m), N \(r.n), K \(r.k): int16 \(Self.share(r.direct, of: peaks.int16GOPS ?? 0)), "
+                      + "int8 \(Self.share(r.directInt8 ?? 0, of: peaks.int8GOPS))")
             }
         }
         var attention: [AttentionResult] = []
@@ -90,7 +102,7 @@ struct KernelBench: ParsableCommand {
             print("\n" + Self.line(a))
         }
 
-        var report = BenchmarkReport(environment: environment, openBLASSelfCheck: check, optimized: optimized,
+        var report = BenchmarkReport(environment: environment, openBLASSelfCheck: check, optimized: optimized, peaks: peaks,
                                      linear: linear, attention: attention, gate: nil)
         var failed = false
         if let baseline {
@@ -109,10 +121,13 @@ struct KernelBench: ParsableCommand {
     static func row(_ r: LinearResult) -> String {
         let ratios = [r.dequantCachedOverSgemmStats, r.directOverDequantStats].map { pad($0.map(describe) ?? "", 25) }
         return "linear  " + [pad("\(r.m)", 6), pad("\(r.n)", 5), pad("\(r.k)", 5), pad(format(r.sgemm), 7), pad(format(r.dequantFirstCall), 8),
-                             pad(format(r.dequantCached), 11), pad(format(r.direct), 7)].joined(separator: " ")
+                             pad(format(r.dequantCached), 11), pad(format(r.direct), 7), pad(r.directInt8.map { format($0) } ?? "-", 5)]
+            .joined(separator: " ")
             + "  |" + ratios.joined() + pad("\(r.dequantCachedOverSgemmStats?.rounds ?? 0)", 8)
             + pad(r.dequantCachedOverSgemmStats?.otherCores.map { format($0, 2) } ?? "?", 8)
     }
+
+    static func share(_ gops: Double, of peak: Double) -> String { peak > 0 ? percent(gops / peak) : "no peak" }
 
     static func line(_ a: AttentionResult) -> String {
         "attention N=\(a.n) heads=\(a.heads)x\(a.headDim): blocked \(format(a.blockedMs, 2)) ms (\(format(a.blockedGFLOPS)) GFLOP/s), "

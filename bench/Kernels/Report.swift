@@ -7,7 +7,9 @@ struct LinearResult: Codable {
     var sgemm: Double
     var dequantFirstCall: Double
     var dequantCached: Double
+    /// The direct path with int16 (default) and int8 activations; int8 is absent in older reports.
     var direct: Double
+    var directInt8: Double?
     /// Medians of the per-round ratios (see `RatioStats`).
     var dequantCachedOverSgemm: Double
     var directOverDequant: Double
@@ -46,6 +48,8 @@ struct BenchmarkReport: Codable {
     /// False for a debug build (C kernels at -O0): its ratios say nothing about a release build's.
     /// Absent in older reports, which were all optimised builds.
     var optimized: Bool?
+    /// The dot-product peaks measured in the same run (absent in older reports).
+    var peaks: MachinePeaks?
     var linear: [LinearResult]
     var attention: [AttentionResult]
     /// The ratio check against `--baseline`, when one was given and applied.

@@ -124,8 +124,8 @@ void ck_mish(const float *x, float *y, size_t n);
 void ck_gelu_tanh(const float *x, float *y, size_t n);
 /* 0.5 x (1 + erf(x / sqrt 2)) */
 void ck_gelu_erf(const float *x, float *y, size_t n);
-/* x[r, c] += gate[c] * y[r, c] over rows of n (product rounded, then the sum; x and y must not overlap). */
-void ck_add_gated(float *x, const float *y, const float *gate, size_t rows, size_t n);
+/* x[r, c] += gate[c] * y[r, c] over rows of n at stride ld (product rounded, then the sum; x and y must not overlap). */
+void ck_add_gated(float *x, const float *y, const float *gate, size_t rows, size_t n, size_t ld);
 /* Row r of x (stride ld, n used columns) becomes softmax(scale * x[r, :]), max subtracted. */
 void ck_softmax_rows(float *x, size_t rows, size_t n, size_t ld, float scale);
 /* The same without the final division: x[r, :] = exp(scale * x[r, :] - max), sums[r] = row sum.
@@ -140,8 +140,10 @@ void ck_layernorm(const float *x, float *y, size_t rows, size_t n, size_t ld, fl
 
 /* fp32 FMA GFLOP/s at the active elementwise width. */
 double ck_peak_fp32_gflops(void);
-/* int8 vpdpbusd GOP/s (2 per multiply-add) with AVX-512 VNNI active; 0 otherwise. */
+/* The dot-product step of the active int8 (resp. int16) GEMM in GOP/s (2 per multiply-add): vpdpbusd
+ * (vpdpwssd) on zmm or with AVX-VNNI on ymm, the AVX2 GEMM's own step otherwise; 0 without a vector level. */
 double ck_peak_int8_gops(void);
+double ck_peak_int16_gops(void);
 
 /* ---- Fused attention (one head, fp32). ----
  *
