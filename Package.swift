@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "f5tts",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v15)],
     products: [
         .library(name: "F5TTS", targets: ["F5TTS"]),
         .library(name: "F5Bundle", targets: ["F5Bundle"]),
@@ -34,10 +34,10 @@ let package = Package(
 
         // The runtime, bottom up: bundle format, compute, text, audio, model, the public API.
         .target(name: "F5Bundle", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
-        .target(name: "F5Compute", dependencies: ["CKernels", "COpenBLAS", "F5Bundle"]),
+        .target(name: "F5Compute", dependencies: ["CKernels", "COpenBLAS", "F5Bundle"], swiftSettings: [.swiftLanguageMode(.v6)]),
         .target(name: "F5Text", resources: [.copy("Resources")]),
         .target(name: "F5Audio", dependencies: ["CSndFile", "F5Compute", "F5Bundle"]),
-        .target(name: "F5Model", dependencies: ["F5Compute", "F5Bundle"]),
+        .target(name: "F5Model", dependencies: ["F5Compute", "F5Bundle"], swiftSettings: [.swiftLanguageMode(.v6)]),
         .target(name: "F5TTS", dependencies: ["F5Bundle", "F5Compute", "F5Audio", "F5Text", "F5Model"]),
         // The OpenAI-compatible speech server (HTTP only; synthesis through F5TTS).
         .target(
@@ -49,7 +49,7 @@ let package = Package(
                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
             resources: [.copy("Resources")]),
         // End-to-end measurement and its reports, kept out of the public F5TTS API.
-        .target(name: "F5Bench", dependencies: ["F5TTS", "F5Compute"]),
+        .target(name: "F5Bench", dependencies: ["F5TTS", "F5Compute"], swiftSettings: [.swiftLanguageMode(.v6)]),
         // `f5tts batch`: the JSONL job file, sharding, result records and their summary.
         .target(name: "F5Batch", dependencies: ["F5TTS", .product(name: "Crypto", package: "swift-crypto")]),
         .executableTarget(

@@ -285,16 +285,16 @@ T512 static void attention_head_avx512(const float *q, const float *k, const flo
 }
 #endif
 
-void ck_attention_head(const float *q, const float *k, const float *v, float *out, size_t n, size_t head_dim,
-                       size_t ld, size_t row0, size_t row1, size_t query_block, float scale, float *scratch) {
-    if (n == 0 || head_dim == 0 || row0 >= row1) return;
-    if (query_block == 0) query_block = 1;
+int ck_attention_head(const float *q, const float *k, const float *v, float *out, size_t n, size_t head_dim,
+                      size_t ld, size_t row0, size_t row1, size_t query_block, float scale, float *scratch) {
+    if (head_dim == 0 || ld < head_dim || query_block == 0 || row0 > row1 || row1 > n) return CK_BAD_ARGUMENT;
+    if (row0 == row1) return CK_OK;
 #if defined(__x86_64__)
     if (ck_attention_fused_available(head_dim)) {
         attention_head_avx512(q, k, v, out, n, head_dim, ld, row0, row1, query_block, scale, scratch);
-        return;
+        return CK_OK;
     }
 #endif
-    (void)query_block;
     attention_head_portable(q, k, v, out, n, head_dim, ld, row0, row1, scale, scratch);
+    return CK_OK;
 }

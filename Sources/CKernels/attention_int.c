@@ -564,12 +564,13 @@ T5 static void attention_int_avx512(float *out, size_t n, size_t d, size_t ld, s
 }
 #endif
 
-void ck_attention_int_head(const float *q, const float *k, const float *v, float *out, size_t n, size_t head_dim,
-                           size_t ld, size_t row0, size_t row1, size_t query_block, float scale, int qmax,
-                           void *scratch) {
-    if (n == 0 || head_dim == 0 || head_dim % 2 || head_dim > 256 || row0 >= row1) return;
-    if (query_block == 0) query_block = 1;
-    qmax = qmax < 1 ? 1 : qmax > 2047 ? 2047 : qmax;
+int ck_attention_int_head(const float *q, const float *k, const float *v, float *out, size_t n, size_t head_dim,
+                          size_t ld, size_t row0, size_t row1, size_t query_block, float scale, int qmax,
+                          void *scratch) {
+    if (head_dim == 0 || head_dim % 2 || head_dim > 256 || ld < head_dim || query_block == 0 || qmax < 1 || qmax > 2047 ||
+        row0 > row1 || row1 > n)
+        return CK_BAD_ARGUMENT;
+    if (row0 == row1) return CK_OK;
     const size_t np = round_up(n, KEYS), d = head_dim;
     const int_scratch w = carve(scratch, np, d, query_block);
     /* log2(e) folded into Q: the softmax then needs 2^x instead of e^x. */
@@ -586,7 +587,7 @@ void ck_attention_int_head(const float *q, const float *k, const float *v, float
             if (zmm) offset_queries(&w, rows, d);
             (zmm ? attention_int_avx512 : attention_int_avx2)(out + i0 * ld, n, d, ld, rows, &w);
         }
-        return;
+        return CK_OK;
     }
 #endif
     pack_portable(k, v, n, d, ld, qmax, &w);
@@ -595,4 +596,5 @@ void ck_attention_int_head(const float *q, const float *k, const float *v, float
         quantize_queries_portable(q + i0 * ld, rows, d, ld, mul, qmax, &w);
         attention_int_portable(out + i0 * ld, n, d, ld, rows, &w);
     }
+    return CK_OK;
 }

@@ -1,5 +1,6 @@
 import F5TTS
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -79,18 +80,18 @@ public struct EndToEndRun {
         let clock = Stopwatch()
         let voice = try synthesizer.prepareVoice(audio: reference, name: "reference", transcript: referenceText)
         let text = try Self.paragraph(chunks: Self.streamChunks, synthesizer: synthesizer, voice: voice, options: self.options)
-        final class Box: @unchecked Sendable { var result: Result<Double, Error> = .success(0) }
+        final class Box: Sendable { let result = Mutex<Result<Double, Error>>(.success(0)) }
         let box = Box(), done = DispatchSemaphore(value: 0)
         Task {
             do {
                 // Leaving the loop drops the stream, which stops the synthesis within one step.
                 for try await _ in synthesizer.stream(text: text, voice: voice, options: options) { break }
-                box.result = .success(clock.elapsed)
-            } catch { box.result = .failure(error) }
+                box.result.withLock { $0 = .success(clock.elapsed) }
+            } catch { box.result.withLock { $0 = .failure(error) } }
             done.signal()
         }
         done.wait()
-        return try box.result.get()
+        return try box.result.withLock { $0 }.get()
     }
 
     static let streamChunks = 4

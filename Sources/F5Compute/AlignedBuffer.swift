@@ -2,6 +2,8 @@ import Synchronization
 
 /// Heap memory aligned for zmm loads, freed with the object. Kernels take its raw pointer;
 /// holding the object keeps the memory alive (e.g. a cached tile that is being evicted).
+/// Unchecked: the pointer never changes, and the bytes are written either before the buffer is shared (weights,
+/// cached tiles) or by the tasks of one region at a time, each its own part.
 public final class AlignedBuffer: @unchecked Sendable {
     public let byteCount: Int
     public let raw: UnsafeMutableRawPointer

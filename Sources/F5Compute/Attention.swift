@@ -26,13 +26,15 @@ public enum Attention {
             precondition(headDim % 2 == 0 && headDim <= 256, "int8 attention needs an even headDim <= 256")
             let qmax = kind.quantizedMax
             items.run(name, scratchBytes: ck_attention_int_scratch_bytes(n, headDim, queryBlock)) { offset, row0, row1, scratch in
-                ck_attention_int_head(q + offset, k + offset, v + offset, out + offset, n, headDim, ld, row0, row1,
-                                      queryBlock, scale, qmax, scratch)
+                let status = ck_attention_int_head(q + offset, k + offset, v + offset, out + offset, n, headDim, ld, row0, row1,
+                                                   queryBlock, scale, qmax, scratch)
+                precondition(status == CK_OK, "ck_attention_int_head refused headDim \(headDim), qmax \(qmax), rows \(row0)..<\(row1) of \(n)")
             }
         case .fp32 where ck_attention_fused_available(headDim) != 0:
             items.run(name, scratchBytes: ck_attention_scratch_floats(n, headDim, queryBlock) * 4) { offset, row0, row1, scratch in
-                ck_attention_head(q + offset, k + offset, v + offset, out + offset, n, headDim, ld, row0, row1,
-                                  queryBlock, scale, scratch.assumingMemoryBound(to: Float.self))
+                let status = ck_attention_head(q + offset, k + offset, v + offset, out + offset, n, headDim, ld, row0, row1,
+                                               queryBlock, scale, scratch.assumingMemoryBound(to: Float.self))
+                precondition(status == CK_OK, "ck_attention_head refused headDim \(headDim), rows \(row0)..<\(row1) of \(n)")
             }
         case .fp32:
             items.run(name, scratchBytes: queryBlock * (n + 1) * 4) { offset, row0, row1, scratch in

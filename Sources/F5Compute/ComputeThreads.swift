@@ -51,9 +51,19 @@ public enum ComputeThreads {
             return
         }
         let next = TaskCounter()
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
-            while let task = next.take(below: tasks) { body(worker, task) }
+        withoutActuallyEscaping(body) { body in
+            let region = RegionBody(run: body)
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                while let task = next.take(below: tasks) { region.run(worker, task) }
+            }
         }
+    }
+
+    /// A region's body on the pool's threads. Unchecked: concurrentPerform returns only when every worker has
+    /// finished (a fork/join), so the body never outlives its caller, and callers cut their tasks so that each
+    /// writes its own part of the outputs.
+    private struct RegionBody: @unchecked Sendable {
+        let run: (Int, Int) -> Void
     }
 
     /// `count` items cut into pieces of `grain` (the last one shorter), one task each: a split by size only.

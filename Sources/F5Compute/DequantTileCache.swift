@@ -1,4 +1,4 @@
-import Foundation
+import Synchronization
 
 /// Dequantized fp32 weight tiles kept under a byte budget. Tiles are kept in the order they are first
 /// used until the budget is full, and then never evicted: a forward reads every weight in the same
@@ -7,7 +7,7 @@ import Foundation
 /// under any budget smaller than the model). Tiles that do not fit are dequantized into scratch memory
 /// that is reused from call to call. Shared by all layers of one `DequantBLASBackend`; safe to use from
 /// several threads.
-public final class DequantTileCache: @unchecked Sendable {
+public final class DequantTileCache: Sendable {
     public struct Stats: Codable, Sendable, Equatable {
         public var hits = 0
         public var misses = 0
@@ -19,33 +19,32 @@ public final class DequantTileCache: @unchecked Sendable {
 
     private struct Key: Hashable { let layer: Int; let tile: Int }
 
-    private let lock = NSLock()
-    private var entries: [Key: AlignedBuffer] = [:]
-    private var nextLayer = 0
-    private var stats: Stats
-
-    public init(budgetBytes: Int) { stats = Stats(budgetBytes: max(0, budgetBytes)) }
-
-    public var snapshot: Stats {
-        lock.lock()
-        defer { lock.unlock() }
-        return stats
+    private struct State {
+        var entries: [Key: AlignedBuffer] = [:]
+        var nextLayer = 0
+        var stats: Stats
     }
+
+    private let state: Mutex<State>
+
+    public init(budgetBytes: Int) { state = Mutex(State(stats: Stats(budgetBytes: max(0, budgetBytes)))) }
+
+    public var snapshot: Stats { state.withLock { $0.stats } }
 
     /// A fresh id for a layer's tiles (never reused, unlike object addresses).
     func registerLayer() -> Int {
-        lock.lock()
-        defer { lock.unlock() }
-        nextLayer += 1
-        return nextLayer
+        state.withLock {
+            $0.nextLayer += 1
+            return $0.nextLayer
+        }
     }
 
     func removeLayer(_ layer: Int) {
-        lock.lock()
-        defer { lock.unlock() }
-        for (key, buffer) in entries where key.layer == layer {
-            stats.bytesCached -= buffer.byteCount
-            entries[key] = nil
+        state.withLock { state in
+            for (key, buffer) in state.entries where key.layer == layer {
+                state.stats.bytesCached -= buffer.byteCount
+                state.entries[key] = nil
+            }
         }
     }
 
@@ -55,17 +54,17 @@ public final class DequantTileCache: @unchecked Sendable {
     func withTile<T>(layer: Int, index: Int, bytes: Int, fill: (UnsafeMutablePointer<Float>) -> Void,
                      _ body: (UnsafePointer<Float>) throws -> T) rethrows -> T {
         let key = Key(layer: layer, tile: index)
-        lock.lock()
-        if let buffer = entries[key] {
-            stats.hits += 1
-            lock.unlock()
-            return try body(buffer.floats())
+        let (cached, keep) = state.withLock { state -> (AlignedBuffer?, Bool) in
+            if let buffer = state.entries[key] {
+                state.stats.hits += 1
+                return (buffer, true)
+            }
+            state.stats.misses += 1
+            let keep = state.stats.bytesCached + bytes <= state.stats.budgetBytes
+            if keep { state.stats.bytesCached += bytes } else { state.stats.uncached += 1 }
+            return (nil, keep)
         }
-        stats.misses += 1
-        let keep = stats.bytesCached + bytes <= stats.budgetBytes
-        if keep { stats.bytesCached += bytes } else { stats.uncached += 1 }
-        lock.unlock()
-
+        if let cached { return try body(cached.floats()) }
         guard keep else {
             return try Scratch.with(bytes: bytes) { raw in
                 let tile = raw.assumingMemoryBound(to: Float.self)
@@ -73,16 +72,16 @@ public final class DequantTileCache: @unchecked Sendable {
                 return try body(tile)
             }
         }
-        let buffer = AlignedBuffer(byteCount: bytes)
-        fill(buffer.floats())
-        lock.lock()
-        if let raced = entries[key] {
-            stats.bytesCached -= bytes // another thread filled it first: keep theirs
-            lock.unlock()
-            return try body(raced.floats())
+        let filled = AlignedBuffer(byteCount: bytes)
+        fill(filled.floats())
+        let buffer = state.withLock { state -> AlignedBuffer in
+            if let raced = state.entries[key] {
+                state.stats.bytesCached -= bytes // another thread filled it first: keep theirs
+                return raced
+            }
+            state.entries[key] = filled
+            return filled
         }
-        entries[key] = buffer
-        lock.unlock()
         return try body(buffer.floats())
     }
 }

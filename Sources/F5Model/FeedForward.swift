@@ -19,14 +19,13 @@ final class FeedForward {
     func forward(normalized: @escaping (Range<Int>) -> Void, rows: Int, residual: Residual, workspace w: DiTWorkspace) {
         let inner = w.feedForward, innerDim = innerDim
         LinearOperation.run("ff.ff.0", layers: [projectIn.layer], input: w.hidden, rows: rows, outputs: [inner],
-                            prepare: normalized) { _, rows, columns in
+                            prepare: normalized, finish: { _, rows, columns in
             for r in rows {
                 let block = inner + r * innerDim + columns.lowerBound
                 Elementwise.geluTanh(block, block, count: columns.count)
             }
-        }
-        LinearOperation.run("ff.ff.2", layers: [projectOut.layer], input: inner, rows: rows, outputs: [w.branch]) { _, rows, columns in
-            residual.add(w.branch, rows: rows, columns: columns)
-        }
+        })
+        LinearOperation.run("ff.ff.2", layers: [projectOut.layer], input: inner, rows: rows, outputs: [w.branch],
+                            finish: { _, rows, columns in residual.add(w.branch, rows: rows, columns: columns) })
     }
 }

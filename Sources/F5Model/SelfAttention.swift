@@ -35,13 +35,12 @@ final class SelfAttention {
         let rows = batch * frames, inner = heads * headDim
         let query = w.branch, key = w.key, rotary = rotary
         LinearOperation.run("attn.to_qkv", layers: [toQ.layer, toK.layer, toV.layer], input: w.hidden, rows: rows,
-                            outputs: [query, key, w.value], prepare: normalized) { layer, rows, columns in
+                            outputs: [query, key, w.value], prepare: normalized, finish: { layer, rows, columns in
             if layer < 2 { rotary.apply(layer == 0 ? query : key, rows: rows, columns: columns, frames: frames, rowStride: inner, table: rope) }
-        }
+        })
         Attention.forward(q: query, k: key, v: w.value, out: w.hidden, n: frames, heads: heads, headDim: headDim, batch: batch,
                           kind: kind, name: "attn.attention")
-        LinearOperation.run("attn.to_out", layers: [toOut.layer], input: w.hidden, rows: rows, outputs: [w.branch]) { _, rows, columns in
-            residual.add(w.branch, rows: rows, columns: columns)
-        }
+        LinearOperation.run("attn.to_out", layers: [toOut.layer], input: w.hidden, rows: rows, outputs: [w.branch],
+                            finish: { _, rows, columns in residual.add(w.branch, rows: rows, columns: columns) })
     }
 }

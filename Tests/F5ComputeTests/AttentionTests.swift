@@ -86,11 +86,34 @@ final class AttentionTests: XCTestCase {
             var out = [Float](repeating: 7, count: n * ld)
             var scratch = [Float](repeating: .nan, count: ck_attention_scratch_floats(n, d, 20))
             for (row0, row1) in [(0, 33), (33, 34), (34, 130)] {
-                ck_attention_head(q, k, v, &out, n, d, ld, row0, row1, 20, 1 / Float(d).squareRoot(), &scratch)
+                XCTAssertEqual(ck_attention_head(q, k, v, &out, n, d, ld, row0, row1, 20, 1 / Float(d).squareRoot(), &scratch), CK_OK)
             }
             check(out, expected, n: n, width: d, ld: ld, "fused \(level)")
             for i in 0..<n { XCTAssertEqual(out[i * ld + d], 7, "column past the head written at \(level)") }
         }
+    }
+
+    /// Both one-head kernels refuse what they cannot compute, say so, and write nothing.
+    func testKernelsRefuseBadArguments() {
+        let n = 40, d = 16, ld = 16
+        let q = [Float](repeating: 1, count: n * ld), k = q, v = q
+        var out = [Float](repeating: 7, count: n * ld)
+        var floats = [Float](repeating: 0, count: ck_attention_scratch_floats(n, 64, 8))
+        var bytes = [UInt8](repeating: 0, count: ck_attention_int_scratch_bytes(n, 64, 8))
+        let bad: [(headDim: Int, ld: Int, row0: Int, row1: Int, block: Int, qmax: Int32)] = [
+            (0, ld, 0, n, 8, 127), (d, d - 1, 0, n, 8, 127), (d, ld, 0, n + 1, 8, 127), (d, ld, 5, 4, 8, 127), (d, ld, 0, n, 0, 127)]
+        for c in bad {
+            XCTAssertEqual(ck_attention_head(q, k, v, &out, n, c.headDim, c.ld, c.row0, c.row1, c.block, 1, &floats), CK_BAD_ARGUMENT, "\(c)")
+            XCTAssertEqual(ck_attention_int_head(q, k, v, &out, n, c.headDim, c.ld, c.row0, c.row1, c.block, 1, c.qmax, &bytes),
+                           CK_BAD_ARGUMENT, "\(c)")
+        }
+        for qmax: Int32 in [0, 2048] {
+            XCTAssertEqual(ck_attention_int_head(q, k, v, &out, n, d, ld, 0, n, 8, 1, qmax, &bytes), CK_BAD_ARGUMENT, "qmax \(qmax)")
+        }
+        XCTAssertEqual(ck_attention_int_head(q, k, v, &out, n, 258, 258, 0, 1, 8, 1, 127, &bytes), CK_BAD_ARGUMENT, "head_dim 258")
+        XCTAssertTrue(out.allSatisfy { $0 == 7 }, "a refused call wrote its output")
+        XCTAssertEqual(ck_attention_int_head(q, k, v, &out, n, d, ld, 0, n, 8, 1, 127, &bytes), CK_OK)
+        XCTAssertEqual(out[0], 1, accuracy: 1e-3, "attention over equal values gives the value")
     }
 
     /// Int8 attention: every level gives the same bits as the portable twin (scalar), and every level

@@ -16,6 +16,10 @@
 extern "C" {
 #endif
 
+/* What the kernels that can refuse their arguments return. */
+#define CK_OK 0
+#define CK_BAD_ARGUMENT (-1)
+
 /* ---- Instruction-set levels, in order of preference. A higher level implies the lower ones except
  * AVX-VNNI: AVX512-VNNI CPUs such as Zen 4 and Ice Lake lack it (ck_isa_runs). ---- */
 
@@ -158,8 +162,9 @@ size_t ck_attention_scratch_floats(size_t n, size_t head_dim, size_t query_block
 /* 1 when ck_attention_head runs the AVX-512 micro-kernels for this head_dim (AVX-512 active and
  * head_dim a multiple of 16); otherwise it runs a slow portable loop. */
 int ck_attention_fused_available(size_t head_dim);
-void ck_attention_head(const float *q, const float *k, const float *v, float *out, size_t n, size_t head_dim,
-                       size_t ld, size_t row0, size_t row1, size_t query_block, float scale, float *scratch);
+/* Returns CK_OK, or CK_BAD_ARGUMENT (nothing written) for head_dim 0, ld < head_dim, query_block 0 or rows outside [0, n). */
+int ck_attention_head(const float *q, const float *k, const float *v, float *out, size_t n, size_t head_dim,
+                      size_t ld, size_t row0, size_t row1, size_t query_block, float scale, float *scratch);
 
 /* ---- Attention for one head with integer Q K^T (the quantized twin of ck_attention_head). ----
  *
@@ -174,9 +179,11 @@ size_t ck_attention_int_scratch_bytes(size_t n, size_t head_dim, size_t query_bl
 /* 1 when a vectorised kernel (AVX2, or AVX512-VNNI at that level) runs for this head_dim (a multiple of 16);
  * else the portable twin. */
 int ck_attention_int_vectorised(size_t head_dim);
-void ck_attention_int_head(const float *q, const float *k, const float *v, float *out, size_t n, size_t head_dim,
-                           size_t ld, size_t row0, size_t row1, size_t query_block, float scale, int qmax,
-                           void *scratch);
+/* Returns CK_OK, or CK_BAD_ARGUMENT (nothing written) for an odd, zero or > 256 head_dim, ld < head_dim,
+ * query_block 0, qmax outside [1, 2047] or rows outside [0, n). */
+int ck_attention_int_head(const float *q, const float *k, const float *v, float *out, size_t n, size_t head_dim,
+                          size_t ld, size_t row0, size_t row1, size_t query_block, float scale, int qmax,
+                          void *scratch);
 
 #ifdef __cplusplus
 }
