@@ -70,6 +70,7 @@ let package = Package(
         .testTarget(name: "F5ModelTests", dependencies: ["F5Model", "F5TestSupport"]),
         .testTarget(name: "F5TTSTests", dependencies: ["F5TTS", "F5TestSupport"]),
         .testTarget(name: "F5BatchTests", dependencies: ["F5Batch", "F5TTS"]),
+        .testTarget(name: "F5BenchTests", dependencies: ["F5Bench", "F5Compute"]),
         .testTarget(name: "CLITests", dependencies: ["f5tts", "f5tts-bench-kernels", "F5TestSupport", "F5Audio"]),
     ],
     swiftLanguageModes: [.v5]

@@ -119,11 +119,13 @@ public struct StepAnalysis: Codable, Sendable {
         }
     }
 
-    /// `stage/name` of a region with every all-digit component replaced by `#`.
+    /// `stage/name` of a region with every all-digit component (between dots and slashes) replaced by `#`.
     static func operationName(_ region: StepTrace.Region) -> String {
         let full = region.name.hasPrefix(region.stage) || region.stage.isEmpty ? region.name : region.stage + "/" + region.name
-        return full.split(separator: ".", omittingEmptySubsequences: false)
-            .map { $0.allSatisfy(\.isNumber) && !$0.isEmpty ? "#" : String($0) }.joined(separator: ".")
+        return full.split(separator: "/", omittingEmptySubsequences: false).map { part in
+            part.split(separator: ".", omittingEmptySubsequences: false)
+                .map { !$0.isEmpty && $0.allSatisfy(\.isNumber) ? "#" : String($0) }.joined(separator: ".")
+        }.joined(separator: "/")
     }
 
     /// Slowest worker's busy time over the mean (1 for a balanced region).

@@ -65,11 +65,15 @@ struct BenchCommand: ParsableCommand {
 
     func validate() throws {
         // Checked before a run of minutes, not after it.
-        if let gitHubBenchmark {
-            let folder = (gitHubBenchmark as NSString).deletingLastPathComponent
+        for (option, path) in [("--github-benchmark", gitHubBenchmark), ("--trace", trace)] {
+            guard let path else { continue }
+            let folder = (path as NSString).deletingLastPathComponent
             guard FileManager.default.isWritableFile(atPath: folder.isEmpty ? "." : folder) else {
-                throw ValidationError("--github-benchmark \(gitHubBenchmark): its folder does not exist or is not writable")
+                throw ValidationError("\(option) \(path): its folder does not exist or is not writable")
             }
+        }
+        guard bandwidthCap > 0, bandwidthCap.isFinite else {
+            throw ValidationError("--bandwidth-cap must be a positive number of GB/s, got \(bandwidthCap)")
         }
     }
 

@@ -8,8 +8,9 @@ final class BenchReportTests: XCTestCase {
 
     func testBenchReportsFidelityAndWritesTheGitHubBenchmarkFile() throws {
         let work = try scratch(), out = work.appendingPathComponent("report"), gh = work.appendingPathComponent("gh.json")
+        let trace = work.appendingPathComponent("trace.json")
         let run = try f5ttsWithEnvironment(["bench", "--preset", "tiny", "--frames", "400", "--steps", "2", "--repeats", "1",
-                                            "--out", out.path, "--github-benchmark", gh.path, "--scaling"],
+                                            "--out", out.path, "--github-benchmark", gh.path, "--scaling", "--trace", trace.path],
                                            environment: ["F5TTS_CACHE": work.appendingPathComponent("cache").path])
         XCTAssertEqual(run.status, 0, run.stderr)
         XCTAssertTrue(run.stdout.contains("## Fidelity: direct against dequant"), run.stdout)
@@ -41,6 +42,18 @@ final class BenchReportTests: XCTestCase {
         XCTAssertEqual(scaling.compactMap { $0["threads"] as? Int }, powers.last == cores ? powers : powers + [cores])
         XCTAssertTrue(scaling.allSatisfy { $0["backend"] as? String == "direct" && ($0["secondsPerStep"] as? Double ?? 0) > 0 })
         XCTAssertTrue(run.stdout.contains("## Thread scaling (direct"), run.stdout)
+        // One traced step of the direct path: Chrome trace events on the model thread and the workers, and its analysis.
+        let events = try XCTUnwrap((try json(trace) as? [String: Any])?["traceEvents"] as? [[String: Any]])
+        let regions = events.filter { $0["ph"] as? String == "X" && $0["tid"] as? Int == 0 && $0["name"] as? String != "serial" }
+        XCTAssertTrue(regions.contains { ($0["name"] as? String)?.hasSuffix("attn.to_qkv") == true }, "\(regions.prefix(5))")
+        XCTAssertTrue(events.contains { $0["ph"] as? String == "X" && ($0["tid"] as? Int ?? 0) > 0 }, "no worker spans")
+        let analysis = try XCTUnwrap(report["trace"] as? [String: Any])
+        XCTAssertEqual(analysis["regions"] as? Int, regions.count)
+        let step = try XCTUnwrap(analysis["stepSeconds"] as? Double), serial = try XCTUnwrap(analysis["serialSeconds"] as? Double)
+        XCTAssertTrue(step > 0 && serial >= 0 && serial < step, "step \(step) s, serial \(serial) s")
+        let projection = try XCTUnwrap(analysis["projection"] as? [[String: Any]])
+        XCTAssertEqual(projection.compactMap { $0["threads"] as? Int }, [1, 2, 4, 6, 8, 12, 16, 24, 32, 48, 64])
+        XCTAssertTrue(run.stdout.contains("## One step traced (direct"), run.stdout)
         // The children's outputs for the comparison and the scaling runs' folder are gone.
         let left = try FileManager.default.contentsOfDirectory(atPath: out.path).filter { $0.hasPrefix("outputs-") || $0 == "scaling" }
         XCTAssertEqual(left, [])
