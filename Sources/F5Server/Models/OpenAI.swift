@@ -70,10 +70,11 @@ struct OpenAIError: HTTPResponseError {
     func response(from request: Request, context: some RequestContext) throws -> Response {
         var fields = headers
         fields[.contentType] = "application/json"
-        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(data: try body())))
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(data: json)))
     }
 
-    func body() throws -> Data {
+    /// `{"error": {...}}`, keys sorted.
+    var json: Data {
         struct Payload: Encodable {
             let error: OpenAIError
             struct Keys: CodingKey {
@@ -93,7 +94,8 @@ struct OpenAIError: HTTPResponseError {
             }
         }
         let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        return try encoder.encode(Payload(error: self))
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // Strings and nulls only: encoding cannot fail.
+        return (try? encoder.encode(Payload(error: self))) ?? Data()
     }
 }
