@@ -47,7 +47,8 @@ struct AccessPolicy: Sendable {
         }
         guard request.method != .get, request.method != .head else { return }
         // Browsers say where a request comes from; other clients send neither header.
-        if let origin = request.headers[.origin], origin.lowercased() != "http://\(authority.lowercased())" {
+        // (Only its authority: behind a TLS proxy the page is https while the server sees http.)
+        if let origin = request.headers[.origin], origin.lowercased().split(separator: "/").last.map(String.init) != authority.lowercased() {
             throw OpenAIError(status: .forbidden, message: "Requests from the web page at \(origin) are refused (it is not this server's page).",
                               code: "cross_origin")
         }

@@ -345,6 +345,8 @@ final class ServeHostileTests: XCTestCase {
         expectError(try speech(#"{"input": "Hi.", "voice": "alloy", "nfe_step": 8.5}"#), 400, param: "nfe_step")
         expectError(try speech(#"{"input": "Hi.", "voice": "alloy", "cfg_strength": 1e309}"#), 400, param: "cfg_strength")
         expectError(try speech(#"{"input": "Hi.", "voice": {}}"#), 400, param: "voice")
+        expectError(try speech(#"{"input": "Hi.", "voice": "alloy", "input": "Something else."}"#), 400, param: "input")
+        expectError(try speech(#"{"input": "Hi.", "voice": "alloy", "\u0076oice": "nobody"}"#), 400, param: "voice")
         XCTAssertEqual(try speech(#"{"input": "Hi.", "voice": "Alloy", "nfe_step": 1, "response_format": "pcm"}"#).status, 200, "lower-case bearer")
         let model = try XCTUnwrap(try request(server, "GET", "/health").json?["model"] as? String)
         XCTAssertFalse(model.contains("/"), "no file path in /health: \(model)")

@@ -113,6 +113,7 @@ final class ServeStreamingTests: XCTestCase {
         XCTAssertEqual(refused.status, 503)
         XCTAssertEqual(refused.error?["code"] as? String, "shutting_down")
         XCTAssertEqual(try request(server, "GET", "/health").status, 503)
+        XCTAssertEqual(try request(server, "DELETE", "/v1/audio/voices/fox").error?["code"] as? String, "shutting_down", "no voice changes either")
         XCTAssertEqual(done.wait(timeout: .now() + 300), .success)
         let finished = try XCTUnwrap(box.reply)
         XCTAssertEqual(finished.status, 200)

@@ -213,6 +213,9 @@ struct SpeechController {
 
     /// The body as a `SpeechRequest`, with a 400 naming the field that is missing or of the wrong type.
     static func decode(_ body: ByteBuffer) throws -> SpeechRequest {
+        if let key = SpeechRequest.duplicateKey(in: Data(buffer: body)) {
+            throw OpenAIError.badField(key, "'\(key)' is given more than once.")
+        }
         do {
             return try JSONDecoder().decode(SpeechRequest.self, from: Data(buffer: body))
         } catch let DecodingError.keyNotFound(key, context) {
