@@ -121,18 +121,33 @@ struct ErrorMiddleware: RouterMiddleware {
 }
 
 extension OpenAIError {
-    /// The library's errors: what the request or its audio got wrong is a 400, what the server's files or
-    /// model got wrong is a 500.
+    /// The library's errors: what the request or its audio got wrong is a 400, what the server's own files
+    /// or model got wrong is a 500.
     init(_ error: F5TTSError, param: String? = nil) {
-        switch error {
-        case .invalidArgument, .audio, .text:
+        if Self.isUsers(error) {
             self.init(status: .badRequest, message: error.description, param: param)
-        case .model(let model):
-            if case .tooManyFrames = model { self.init(status: .badRequest, message: error.description, param: param ?? "input") } else {
-                self.init(status: .internalServerError, message: error.description, type: "server_error")
-            }
-        case .cannotWrite, .notFound, .mismatch, .http, .transfer, .bundle:
+        } else {
             self.init(status: .internalServerError, message: error.description, type: "server_error")
+        }
+    }
+
+    private static func isUsers(_ error: F5TTSError) -> Bool {
+        switch error {
+        case .invalidArgument: return true
+        case .audio(let audio):
+            switch audio {
+            case .cannotOpen, .empty, .tooShort, .tooLong, .silent, .unsupported, .readFailed, .invalidArgument: return true
+            case .cannotWrite, .malformedNumpy, .vocoder: return false
+            }
+        case .text(let text):
+            switch text {
+            case .emptyText, .noKnownCharacters, .invalidArgument, .tooManyFrames: return true
+            case .cannotReadVocabulary, .emptyVocabulary, .invalidVocabularyEncoding, .cannotReadChineseData: return false
+            }
+        case .model(let model):
+            if case .tooManyFrames = model { return true }
+            return false
+        case .cannotWrite, .notFound, .mismatch, .http, .transfer, .bundle: return false
         }
     }
 }

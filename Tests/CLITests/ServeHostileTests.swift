@@ -348,6 +348,14 @@ final class ServeHostileTests: XCTestCase {
         expectError(try speech(#"{"input": "Hi.", "voice": "alloy", "input": "Something else."}"#), 400, param: "input")
         expectError(try speech(#"{"input": "Hi.", "voice": "alloy", "\u0076oice": "nobody"}"#), 400, param: "voice")
         XCTAssertEqual(try speech(#"{"input": "Hi.", "voice": "Alloy", "nfe_step": 1, "response_format": "pcm"}"#).status, 200, "lower-case bearer")
+        // Voices put in the folder by hand that cannot be used: the library's errors, in OpenAI's shape, as 400s.
+        try Data("not audio".utf8).write(to: dir.appendingPathComponent("broken.wav"))
+        try "Words.".write(to: dir.appendingPathComponent("broken.txt"), atomically: true, encoding: .utf8)
+        try audio.write(to: dir.appendingPathComponent("wordy.wav"))
+        try String(repeating: "word ", count: 1000).write(to: dir.appendingPathComponent("wordy.txt"), atomically: true, encoding: .utf8)
+        for voice in ["broken", "wordy"] {
+            expectError(try speech(#"{"input": "Hi.", "voice": "\#(voice)", "nfe_step": 1}"#), 400)
+        }
         let model = try XCTUnwrap(try request(server, "GET", "/health").json?["model"] as? String)
         XCTAssertFalse(model.contains("/"), "no file path in /health: \(model)")
 
