@@ -277,6 +277,16 @@ final class ServeHostileTests: XCTestCase {
         let (answer, closed) = idle.read(for: 10)
         XCTAssertTrue(String(decoding: answer, as: UTF8.self).hasPrefix("HTTP/1.1 200"))
         XCTAssertTrue(closed, "an idle keep-alive connection")
+        // A body that trickles in, a byte at a time, never idle for the whole timeout: 408 once it has taken that long.
+        let slow = try RawConnection(port: server.port)
+        slow.send("POST /v1/audio/speech HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n")
+        let started = Date()
+        var answer408 = Data()
+        while answer408.isEmpty, Date().timeIntervalSince(started) < 10 {
+            slow.send("{")
+            answer408 = slow.read(for: 0.3).data
+        }
+        expectError(try parse(answer408 + slow.read(for: 5) { $0.range(of: Data("}}".utf8)) != nil }.data), 408, code: "timeout")
     }
 
     // 10. HTTP itself: pipelining, HTTP/1.0, malformed framing, 405 with Allow, HEAD, a missing Host, and

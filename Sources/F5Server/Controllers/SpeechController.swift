@@ -36,7 +36,7 @@ struct SpeechController {
         guard let type = request.headers[.contentType].flatMap(MediaType.init(from:)), type.isType(.applicationJson) else {
             throw OpenAIError(status: .unsupportedMediaType, message: "Send the request as JSON (Content-Type: application/json).")
         }
-        let body = try await Self.collect(request, context: context, upTo: Self.maxBody, within: timeout,
+        let body = try await context.collect(request, upTo: Self.maxBody, within: timeout,
                                           tooLarge: OpenAIError(status: .contentTooLarge, message: "The request body is larger than \(Self.maxBody) bytes."))
         let speech = try Self.decode(body)
         let format = try Self.format(speech.responseFormat, sampleRate: synthesizer.sampleRate)
@@ -126,34 +126,6 @@ struct SpeechController {
             ServerMetrics.record(seconds: (ContinuousClock.now - arrived).seconds, audioSeconds: audioSeconds, firstAudio: firstAudio)
             try await writer.finish(nil)
         })
-    }
-
-    /// The request's body, at most `limit` bytes, arrived within `seconds` (else 408, and the connection
-    /// stops reading: what is left of the body is never waited for).
-    static func collect(_ request: Request, context: ServerContext, upTo limit: Int, within seconds: Double,
-                        tooLarge: OpenAIError) async throws -> ByteBuffer {
-        let body = request.body
-        do {
-            return try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
-                group.addTask { try await body.collect(upTo: limit) }
-                group.addTask { try await Task.sleep(for: .milliseconds(Int(seconds * 1000))); return nil }
-                defer { group.cancelAll() }
-                guard let first = try await group.next(), let buffer = first else {
-                    context.channel.close(mode: .input, promise: nil)
-                    throw OpenAIError(status: .requestTimeout, message: "The request body did not arrive within \(seconds) s.", code: "timeout")
-                }
-                return buffer
-            }
-        } catch is NIOTooManyBytesError {
-            throw tooLarge
-        } catch let error as OpenAIError {
-            throw error
-        } catch is CancellationError {
-            throw CancellationError()
-        } catch {
-            // The HTTP parser's errors: a body whose framing (chunk sizes, length) cannot be read.
-            throw OpenAIError(status: .badRequest, message: "The request body cannot be read: \(error).", code: "malformed_body")
-        }
     }
 
     /// The pieces of every part in order; cancelling the consumer stops the running synthesis.

@@ -45,7 +45,7 @@ struct VoiceController {
             throw OpenAIError(status: .unsupportedMediaType, message: "Send the voice as multipart/form-data (name, audio_sample, ref_text, consent).")
         }
         let tooLarge = OpenAIError(status: .contentTooLarge, message: "audio_sample is larger than 10 MiB.", param: "audio_sample")
-        let body = try await SpeechController.collect(request, context: context, upTo: Self.maxSample + 64 << 10, within: timeout, tooLarge: tooLarge)
+        let body = try await context.collect(request, upTo: Self.maxSample + 64 << 10, within: timeout, tooLarge: tooLarge)
         let form: UploadForm
         do { form = try FormDataDecoder().decode(UploadForm.self, from: body, boundary: boundary) } catch let DecodingError.keyNotFound(key, _) {
             throw OpenAIError.badField(key.stringValue, "Missing required parameter: '\(key.stringValue)'.")
