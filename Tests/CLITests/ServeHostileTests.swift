@@ -37,6 +37,10 @@ final class ServeHostileTests: XCTestCase {
 
     func json(_ object: Any) throws -> Data { try JSONSerialization.data(withJSONObject: object) }
 
+    func assertMemoryBounded(_ server: Server, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertLessThan(residentKiB(server.process.processIdentifier), Self.maxResidentKiB, "resident KiB", file: file, line: line)
+    }
+
     func expectError(_ reply: Reply, _ status: Int, param: String? = nil, code: String? = nil,
                      file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertEqual(reply.status, status, String(decoding: reply.body, as: UTF8.self), file: file, line: line)
@@ -79,7 +83,7 @@ final class ServeHostileTests: XCTestCase {
         XCTAssertTrue(message.contains("at most 30 s"), message)
         XCTAssertFalse(message.contains("/tmp") || message.contains("f5tts-upload"), "no server paths: \(message)")
         XCTAssertLessThan(Date().timeIntervalSince(started), 10)
-        XCTAssertLessThan(residentKiB(server.process.processIdentifier), Self.maxResidentKiB)
+        assertMemoryBounded(server)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path), [], "nothing stored")
 
         let path = dir.appendingPathComponent("long.flac")
@@ -111,7 +115,7 @@ final class ServeHostileTests: XCTestCase {
         }
         XCTAssertEqual(status, 200, "still refused after \(Int(Date().timeIntervalSince(started))) s")
         XCTAssertGreaterThanOrEqual(try metric(server, #"f5tts_stream_failures_total{reason="write_timeout"}"#) ?? 0, 1)
-        XCTAssertLessThan(residentKiB(server.process.processIdentifier), Self.maxResidentKiB)
+        assertMemoryBounded(server)
         withExtendedLifetime(stalled) {}
     }
 
@@ -136,6 +140,7 @@ final class ServeHostileTests: XCTestCase {
             plain["ref_text"] = nil
             XCTAssertEqual(try request(server, "POST", "/v1/audio/speech", json: plain).status, 404, "round \(round): the voice still speaks")
         }
+        assertMemoryBounded(server)
     }
 
     // 4. An upload and a DELETE of one name, at once: afterwards the voice is whole (listed, both files,
@@ -250,6 +255,7 @@ final class ServeHostileTests: XCTestCase {
         let cached = try XCTUnwrap(try metric(server, "f5tts_voice_cache_bytes"))
         XCTAssertGreaterThan(cached, 0)
         XCTAssertLessThanOrEqual(cached, Double(1 << 20))
+        assertMemoryBounded(server)
     }
 
     // 8. The input limit counts Unicode scalars (combining marks too), and the planned audio is bounded.
@@ -262,6 +268,7 @@ final class ServeHostileTests: XCTestCase {
         let slow = try request(server, "POST", "/v1/audio/speech", json: ["input": letters, "voice": "alloy", "speed": 0.25])
         expectError(slow, 400, param: "input")
         XCTAssertTrue((slow.error?["message"] as? String ?? "").contains("at most 600 s"), "\(slow.error ?? [:])")
+        assertMemoryBounded(server)
     }
 
     // 9. Connections that say nothing, stop half-way through a request line, or idle between requests close.
