@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
     ],
     targets: [
         // C libraries from the system, one folder each under Modulemaps/.
@@ -46,8 +47,11 @@ let package = Package(
                            .product(name: "MultipartKit", package: "multipart-kit"),
                            .product(name: "Metrics", package: "swift-metrics"),
                            .product(name: "Prometheus", package: "swift-prometheus"),
-                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
-            resources: [.copy("Resources")]),
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                           .product(name: "HummingbirdCore", package: "hummingbird"),
+                           .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio")],
+            resources: [.copy("Resources")],
+            swiftSettings: [.swiftLanguageMode(.v6)]),
         // End-to-end measurement and its reports, kept out of the public F5TTS API.
         .target(name: "F5Bench", dependencies: ["F5TTS", "F5Compute"], swiftSettings: [.swiftLanguageMode(.v6)]),
         // `f5tts batch`: the JSONL job file, sharding, result records and their summary.

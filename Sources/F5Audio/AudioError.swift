@@ -6,6 +6,8 @@ public enum AudioError: Error, LocalizedError, CustomStringConvertible, Equatabl
     case cannotOpen(file: String, reason: String)
     case empty(file: String)
     case tooShort(file: String, seconds: Double, minimum: Double)
+    /// More audio than the caller's budget allows (what the header claims, or what decoding found).
+    case tooLong(file: String, seconds: Double, maximum: Double)
     case silent(file: String, thresholdDBFS: Double)
     case unsupported(file: String, expected: String, found: String)
     case readFailed(file: String, reason: String)
@@ -20,6 +22,8 @@ public enum AudioError: Error, LocalizedError, CustomStringConvertible, Equatabl
         case let .empty(file): return "\(file): the audio has no samples"
         case let .tooShort(file, seconds, minimum):
             return "\(file): expected at least \(minimum) s of audio, found \(String(format: "%.3f", seconds)) s"
+        case let .tooLong(file, seconds, maximum):
+            return "\(file): expected at most \(String(format: "%g", maximum)) s of audio, found \(String(format: "%.1f", seconds)) s; trim the clip"
         case let .silent(file, threshold):
             return "\(file): the audio is silent: no 10 ms chunk is louder than \(threshold) dBFS"
         case let .unsupported(file, expected, found): return "\(file): expected \(expected), found \(found)"

@@ -29,7 +29,23 @@ public struct DecodedAudio: Sendable, Equatable {
 
 /// Reads any format libsndfile knows (WAV, FLAC, OGG/Vorbis, AIFF, ...).
 public enum AudioFile {
-    public static func read(path: String) throws -> DecodedAudio {
+    /// What a reader may decode: at most `maxSeconds`, and at most `maxSamples` values (frames × channels),
+    /// so a small file that claims or holds hours of audio is refused, never decoded whole (a 272 KB FLAC
+    /// holds 30 minutes of a constant level).
+    public struct Budget: Sendable {
+        public var maxSeconds: Double
+        public var maxSamples: Int
+        public init(maxSeconds: Double, maxSamples: Int) { self.maxSeconds = maxSeconds; self.maxSamples = maxSamples }
+        /// `maxSeconds` of 48 kHz stereo.
+        public init(seconds: Double) { self.init(maxSeconds: seconds, maxSamples: Int(seconds * 48000 * 2)) }
+
+        /// The frames that may be decoded from a stream of `rate` Hz and `channels` channels.
+        func maxFrames(rate: Int, channels: Int) -> Int { min(Int(maxSeconds * Double(rate)), maxSamples / channels) }
+    }
+
+    /// Decodes the whole file, or, with a `budget`, refuses it from its header when it claims more, and
+    /// stops decoding (and refuses it) as soon as it holds more than its header said.
+    public static func read(path: String, budget: Budget? = nil) throws -> DecodedAudio {
         guard FileManager.default.fileExists(atPath: path) else {
             throw AudioError.cannotOpen(file: path, reason: "no such file")
         }
@@ -46,56 +62,62 @@ public enum AudioFile {
             throw AudioError.unsupported(file: path, expected: "a positive sample rate and channel count",
                                          found: "\(info.samplerate) Hz, \(channels) channels")
         }
+        let maxFrames = budget.map { $0.maxFrames(rate: Int(info.samplerate), channels: channels) } ?? Int.max
+        func tooLong(_ frames: Int) -> AudioError {
+            .tooLong(file: path, seconds: Double(frames) / Double(info.samplerate), maximum: budget?.maxSeconds ?? .infinity)
+        }
+        // The header's length first (libsndfile counts it without decoding; the maximum means unknown).
+        if info.frames != sf_count_t.max, info.frames > maxFrames { throw tooLong(Int(info.frames)) }
+        let reader = BlockReader(file: file, channels: channels, path: path, maxFrames: maxFrames)
         let subtype = info.format & Int32(SF_FORMAT_SUBMASK)
         let samples: [Int32]
         let width: Int
         switch subtype {
         case Int32(SF_FORMAT_PCM_S8), Int32(SF_FORMAT_PCM_U8):
             width = 1
-            samples = try readInts(file, channels: channels, path: path).map { $0 >> 24 }
+            samples = try reader.ints().map { $0 >> 24 }
         case Int32(SF_FORMAT_PCM_16):
             width = 2
-            samples = try readInts(file, channels: channels, path: path).map { $0 >> 16 }
+            samples = try reader.ints().map { $0 >> 16 }
         case Int32(SF_FORMAT_PCM_24), Int32(SF_FORMAT_PCM_32):
             // ffmpeg hands 24-bit sources to pydub as full-scale 32-bit PCM. (pydub's own WAV path keeps
             // 24-bit values unscaled in 32-bit words, 48 dB too quiet, which trims everything; not mirrored.)
             width = 4
-            samples = try readInts(file, channels: channels, path: path)
+            samples = try reader.ints()
         case Int32(SF_FORMAT_FLOAT), Int32(SF_FORMAT_DOUBLE):
             width = 4  // ffmpeg: pcm_f32le -> pcm_s32le
-            samples = try quantize(readDoubles(file, channels: channels, path: path), bits: 32)
+            samples = try quantize(reader.doubles(), bits: 32)
         default:
             width = 2  // lossy and companded codecs reach pydub as 16-bit PCM
-            samples = try quantize(readDoubles(file, channels: channels, path: path), bits: 16)
+            samples = try quantize(reader.doubles(), bits: 16)
         }
+        if samples.count / channels > maxFrames { throw tooLong(samples.count / channels) }
         guard !samples.isEmpty else { throw AudioError.empty(file: path) }
         return DecodedAudio(sampleRate: Int(info.samplerate), channels: channels, sampleWidth: width, samples: samples)
     }
 
-    private static let blockFrames = 1 << 16
+    /// Reads an open file in blocks, stopping one frame past `maxFrames` (enough to tell the file is too long).
+    private struct BlockReader {
+        static let blockFrames = 1 << 16
+        let file: OpaquePointer, channels: Int, path: String, maxFrames: Int
 
-    /// Left-justified 32-bit integers (libsndfile's `sf_readf_int`), exact for every PCM depth.
-    private static func readInts(_ file: OpaquePointer, channels: Int, path: String) throws -> [Int32] {
-        try readBlocks(file, channels: channels, path: path) { sf_readf_int(file, $0, $1) }
-    }
+        /// Left-justified 32-bit integers (libsndfile's `sf_readf_int`), exact for every PCM depth.
+        func ints() throws -> [Int32] { try blocks { sf_readf_int(file, $0, $1) } }
+        func doubles() throws -> [Double] { try blocks { sf_readf_double(file, $0, $1) } }
 
-    private static func readDoubles(_ file: OpaquePointer, channels: Int, path: String) throws -> [Double] {
-        try readBlocks(file, channels: channels, path: path) { sf_readf_double(file, $0, $1) }
-    }
-
-    private static func readBlocks<T: Numeric>(_ file: OpaquePointer, channels: Int, path: String,
-                                               _ read: (UnsafeMutablePointer<T>, sf_count_t) -> sf_count_t) throws -> [T] {
-        var all: [T] = []
-        var block = [T](repeating: 0, count: blockFrames * channels)
-        while true {
-            let got = block.withUnsafeMutableBufferPointer { read($0.baseAddress!, sf_count_t(blockFrames)) }
-            if got <= 0 { break }
-            all.append(contentsOf: block[0..<(Int(got) * channels)])
+        private func blocks<T: Numeric>(_ read: (UnsafeMutablePointer<T>, sf_count_t) -> sf_count_t) throws -> [T] {
+            var all: [T] = []
+            var block = [T](repeating: 0, count: Self.blockFrames * channels)
+            while all.count / channels <= maxFrames {
+                let got = block.withUnsafeMutableBufferPointer { read($0.baseAddress!, sf_count_t(Self.blockFrames)) }
+                if got <= 0 { break }
+                all.append(contentsOf: block[0..<(Int(got) * channels)])
+            }
+            if sf_error(file) != 0 {
+                throw AudioError.readFailed(file: path, reason: String(cString: sf_strerror(file)))
+            }
+            return all
         }
-        if sf_error(file) != 0 {
-            throw AudioError.readFailed(file: path, reason: String(cString: sf_strerror(file)))
-        }
-        return all
     }
 
     /// ffmpeg's float -> signed integer conversion: round half to even, saturate.

@@ -43,9 +43,16 @@ public enum ReferenceAudio {
     public static let targetSampleRate = 24000
     public static let minimumSeconds = 0.5
     public static let edgeThreshold = -42.0
+    /// The longest clip a reference may be. F5-TTS keeps at most ~12 s of it (`clipLongSilences`); longer
+    /// clips are refused from their header instead of being decoded whole.
+    public static let maximumSeconds = 30.0
+    public static let budget = AudioFile.Budget(seconds: maximumSeconds)
+    /// Speech editing regenerates the whole clip in one pass, so it may be as long as the model's 8192 mel
+    /// frames (87 s at 24 kHz, hop 256) and no longer.
+    public static let editBudget = AudioFile.Budget(seconds: 87)
 
     public static func prepare(path: String, targetRMS: Float = defaultTargetRMS) throws -> PreparedReference {
-        try prepare(AudioFile.read(path: path), name: path, targetRMS: targetRMS)
+        try prepare(AudioFile.read(path: path, budget: budget), name: path, targetRMS: targetRMS)
     }
 
     /// `name` is only used in error messages.

@@ -1,6 +1,7 @@
 import F5TTS
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import Metrics
 import Prometheus
@@ -12,12 +13,21 @@ public func runServer(_ arguments: some ServerArguments, synthesizer: Synthesize
                       onReady: @escaping @Sendable (Int) -> Void) async throws {
     let registry = PrometheusCollectorRegistry()
     MetricsSystem.bootstrap(ServerMetrics.factory(registry: registry))
-    let queue = SynthesisQueue(maxQueue: arguments.maxQueue)
+    let queue = SynthesisQueue(maxQueue: arguments.maxQueue, maxPerClient: arguments.maxPerClient)
+    let logger = Logger(label: "f5tts")
+    let policy = AccessPolicy(arguments)
+    if policy.listensBeyondLoopback, policy.key == nil {
+        logger.warning("listening beyond loopback without --api-key: voice uploads and deletes are refused")
+    }
+    // The idle timeout closes a connection that sends nothing for that long: a silent one, one whose
+    // request head never completes, and a keep-alive one between requests.
     let app = Application(
-        router: buildRouter(arguments, synthesizer: synthesizer, queue: queue, registry: registry),
+        router: buildRouter(arguments, synthesizer: synthesizer, queue: queue, policy: policy, registry: registry),
+        server: HTTPServerBuilder { responder in
+            ServerChannel(http1: HTTP1Channel(responder: responder, configuration: .init(idleTimeout: .milliseconds(Int64(arguments.timeout * 1000)))))
+        },
         configuration: .init(address: .hostname(arguments.host, port: arguments.port), serverName: "f5tts"),
         onServerRunning: { channel in onReady(channel.localAddress?.port ?? arguments.port) })
-    let logger = Logger(label: "f5tts")
     var configuration = ServiceGroupConfiguration(
         services: [.init(service: app), .init(service: Drain(queue: queue), successTerminationBehavior: .ignore)],
         gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
@@ -25,16 +35,32 @@ public func runServer(_ arguments: some ServerArguments, synthesizer: Synthesize
     try await ServiceGroup(configuration: configuration).run()
 }
 
-func buildRouter(_ arguments: some ServerArguments, synthesizer: Synthesizer, queue: SynthesisQueue,
-                 registry: PrometheusCollectorRegistry) -> Router<BasicRequestContext> {
-    let router = Router(context: BasicRequestContext.self)
+/// One route: its method, path and handler (the router learns it, and so does the table behind 405's `Allow`).
+struct Route: Sendable {
+    let method: HTTPRequest.Method
+    let path: String
+    let handler: @Sendable (Request, ServerContext) async throws -> Response
+
+    init(_ method: HTTPRequest.Method, _ path: String, _ handler: @escaping @Sendable (Request, ServerContext) async throws -> Response) {
+        self.method = method; self.path = path; self.handler = handler
+    }
+}
+
+func buildRouter(_ arguments: some ServerArguments, synthesizer: Synthesizer, queue: SynthesisQueue, policy: AccessPolicy,
+                 registry: PrometheusCollectorRegistry) -> Router<ServerContext> {
+    let voices = VoiceStore(directory: arguments.voicesDirectory, synthesizer: synthesizer, cacheBytes: arguments.voiceCacheBytes)
+    let routes = PageController().routes
+        + InfoController(synthesizer: synthesizer, queue: queue, registry: registry).routes
+        + VoiceController(voices: voices, queue: queue, timeout: arguments.timeout).routes
+        + SpeechController(synthesizer: synthesizer, voices: voices, queue: queue, timeout: arguments.timeout).routes
+    var table = RouteTable()
+    for route in routes { table.add(route.path, route.method) }
+    // HEAD wherever GET is; every error, the router's own included, leaves through ErrorMiddleware.
+    let router = Router(context: ServerContext.self, options: .autoGenerateHeadEndpoints)
     router.add(middleware: RequestMetricsMiddleware())
-    let voices = VoiceStore(directory: arguments.voicesDirectory, synthesizer: synthesizer)
-    PageController().addRoutes(to: router)
-    InfoController(synthesizer: synthesizer, queue: queue, registry: registry).addRoutes(to: router)
-    let v1 = router.group("v1").add(middleware: APIKeyMiddleware(key: arguments.apiKey))
-    VoiceController(voices: voices, queue: queue).addRoutes(list: router, changes: v1)
-    SpeechController(synthesizer: synthesizer, voices: voices, queue: queue).addRoutes(to: v1)
+    router.add(middleware: ErrorMiddleware(routes: table))
+    router.add(middleware: AccessMiddleware(policy: policy))
+    for route in routes { router.on(RouterPath(route.path), method: route.method, use: route.handler) }
     return router
 }
 
@@ -46,20 +72,7 @@ struct Drain: Service {
 
     func run() async throws {
         try? await gracefulShutdown()
-        queue.close()
+        await queue.close()
         await queue.drained()
-    }
-}
-
-/// With a key, POST and DELETE need `Authorization: Bearer <key>`; without one, anything goes (an empty
-/// `Bearer ` header included: SillyTavern sends one).
-struct APIKeyMiddleware<Context: RequestContext>: RouterMiddleware {
-    let key: String?
-
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        if let key, request.method == .post || request.method == .delete, request.headers[.authorization] != "Bearer \(key)" {
-            throw OpenAIError(status: .unauthorized, message: "Incorrect API key provided.", code: "invalid_api_key")
-        }
-        return try await next(request, context)
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
 
-/// What `buildApplication` needs to know, from the `serve` command or a test.
+/// What `runServer` needs to know, from the `serve` command or a test.
 public protocol ServerArguments: Sendable {
     /// Address to bind: 127.0.0.1 unless told otherwise.
     var host: String { get }
@@ -12,4 +12,13 @@ public protocol ServerArguments: Sendable {
     var apiKey: String? { get }
     /// Requests that may wait behind the running one; past that, 429.
     var maxQueue: Int { get }
+    /// Requests one client address may have running or waiting; past that, 429.
+    var maxPerClient: Int { get }
+    /// Seconds a connection may stay silent (while its request head arrives, or idle between requests),
+    /// a request body may take to arrive, and one response write may stall (a client that stops reading).
+    var timeout: Double { get }
+    /// Host names (besides loopback ones and `host`) that the `Host` header may carry; `*` allows any.
+    var allowedHosts: [String] { get }
+    /// Bytes of prepared voices kept in memory (least recently used ones go first).
+    var voiceCacheBytes: Int { get }
 }

@@ -10,6 +10,12 @@ enum ServerMetrics {
     static let audioSeconds = FloatingPointCounter(label: "f5tts_audio_seconds_total")
     static let realTimeFactor = Recorder(label: "f5tts_real_time_factor")
     static let queueDepth = Gauge(label: "f5tts_queue_depth")
+    static let voiceCacheBytes = Gauge(label: "f5tts_voice_cache_bytes")
+
+    /// A response that failed after its headers went out (the client sees the body end early).
+    static func streamFailed(reason: String) {
+        Counter(label: "f5tts_stream_failures_total", dimensions: [("reason", reason)]).increment()
+    }
 
     /// Histogram buckets that fit syntheses of seconds to minutes, and real-time factors around 1.
     static func factory(registry: PrometheusCollectorRegistry) -> PrometheusMetricsFactory {

@@ -1,44 +1,101 @@
 import Foundation
 
-/// Admission to the one synthesis that runs at a time: the running request and at most `maxQueue`
-/// waiting ones (the synthesizer runs them first come, first served); past that, 429. Once closed (the
-/// server is shutting down) nothing more is admitted, and `drained` waits for what was.
-final class SynthesisQueue: @unchecked Sendable {
-    enum Admission { case admitted, full, closed }
+/// The one synthesis that runs at a time and the requests waiting for it, first come first served.
+/// Admission is checked before a response starts: at most `maxQueue` waiting behind the running one and
+/// `maxPerClient` per client address, else 429; once closed (shutting down), 503. `drained` returns
+/// when every admitted request has finished.
+actor SynthesisQueue {
+    enum Refusal: Error { case full, clientLimit, closed }
+
+    /// A place in the queue, held from admission until `finish`.
+    struct Ticket: Hashable, Sendable { let id: Int; let client: String }
 
     let maxQueue: Int
-    private let lock = NSLock()
-    private var admitted = 0
+    let maxPerClient: Int
+    private var nextID = 0
+    private var admitted: [Ticket] = []
+    private var running: Ticket?
+    /// Admitted tickets whose turn is awaited, in order.
+    private var waiting: [(ticket: Ticket, turn: CheckedContinuation<Void, Error>)] = []
     private var closed = false
+    private var drainWaiters: [Int: CheckedContinuation<Void, Never>] = [:]
 
-    init(maxQueue: Int) { self.maxQueue = maxQueue }
+    init(maxQueue: Int, maxPerClient: Int) { self.maxQueue = maxQueue; self.maxPerClient = maxPerClient }
 
     /// Requests admitted and not finished (running and waiting).
-    var depth: Int { lock.lock(); defer { lock.unlock() }; return admitted }
-    var isClosed: Bool { lock.lock(); defer { lock.unlock() }; return closed }
+    var depth: Int { admitted.count }
+    var isClosed: Bool { closed }
 
-    /// Takes a place, or says why there is none.
-    func admit() -> Admission {
-        lock.lock()
-        defer { lock.unlock() }
-        if closed { return .closed }
-        guard admitted < maxQueue + 1 else { return .full }
-        admitted += 1
-        ServerMetrics.queueDepth.record(admitted)
-        return .admitted
+    /// Takes a place for `client`, or says why there is none.
+    func admit(client: String) throws(Refusal) -> Ticket {
+        if closed { throw .closed }
+        guard admitted.count < maxQueue + 1 else { throw .full }
+        guard admitted.lazy.filter({ $0.client == client }).count < maxPerClient else { throw .clientLimit }
+        nextID += 1
+        let ticket = Ticket(id: nextID, client: client)
+        admitted.append(ticket)
+        ServerMetrics.queueDepth.record(admitted.count)
+        return ticket
     }
 
-    func release() {
-        lock.lock()
-        admitted -= 1
-        ServerMetrics.queueDepth.record(admitted)
-        lock.unlock()
+    /// Returns when `ticket` may synthesize: at once when nothing runs, else when those admitted before
+    /// it are done. Cancelled while waiting, it throws `CancellationError` (the ticket stays admitted
+    /// until `finish`).
+    func start(_ ticket: Ticket) async throws {
+        guard running != nil else { running = ticket; return }
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (turn: CheckedContinuation<Void, Error>) in
+                if Task.isCancelled { turn.resume(throwing: CancellationError()) } else { waiting.append((ticket, turn)) }
+            }
+        } onCancel: {
+            Task { await self.leave(ticket) }
+        }
     }
 
-    func close() { lock.lock(); closed = true; lock.unlock() }
+    /// Gives the place back (running or not) and lets the next waiting ticket run.
+    func finish(_ ticket: Ticket) {
+        admitted.removeAll { $0 == ticket }
+        leave(ticket)
+        if running == ticket {
+            running = nil
+            if !waiting.isEmpty {
+                let next = waiting.removeFirst()
+                running = next.ticket
+                next.turn.resume()
+            }
+        }
+        ServerMetrics.queueDepth.record(admitted.count)
+        if closed, admitted.isEmpty { releaseDrainWaiters() }
+    }
 
-    /// Returns when every admitted request has finished (or the task is cancelled).
+    /// A waiting ticket that is no longer waited for.
+    private func leave(_ ticket: Ticket) {
+        guard let index = waiting.firstIndex(where: { $0.ticket == ticket }) else { return }
+        waiting.remove(at: index).turn.resume(throwing: CancellationError())
+    }
+
+    func close() {
+        closed = true
+        if admitted.isEmpty { releaseDrainWaiters() }
+    }
+
+    /// Returns when every admitted request has finished, or when the calling task is cancelled.
     func drained() async {
-        while depth > 0, !Task.isCancelled { try? await Task.sleep(for: .milliseconds(50)) }
+        nextID += 1
+        let id = nextID
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { done in
+                if (closed && admitted.isEmpty) || Task.isCancelled { done.resume() } else { drainWaiters[id] = done }
+            }
+        } onCancel: {
+            Task { await self.releaseDrainWaiter(id) }
+        }
+    }
+
+    private func releaseDrainWaiter(_ id: Int) { drainWaiters.removeValue(forKey: id)?.resume() }
+
+    private func releaseDrainWaiters() {
+        for waiter in drainWaiters.values { waiter.resume() }
+        drainWaiters = [:]
     }
 }

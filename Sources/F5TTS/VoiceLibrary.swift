@@ -2,9 +2,14 @@ import Foundation
 
 /// Voices stored in a folder, one clip and one transcript each (`NAME.wav` + `NAME.txt`; the clip may
 /// also be `.flac`, `.mp3`, `.ogg` or `.opus`). The server and `batch` share it, and a person can drop
-/// files in by hand. Writes are atomic (temporary name, then rename), so a reader never sees half a voice.
+/// files in by hand. A voice is listed only while both files exist, and `store` puts the transcript in
+/// place last, so a reader sees the old voice whole, no voice, or the new one whole, never a mix.
+/// Callers serialise changes to one name (the server's `VoiceStore` does).
 public struct VoiceLibrary: Sendable {
     public static let audioExtensions = ["wav", "flac", "mp3", "ogg", "opus"]
+    /// The longest transcript a voice may have: a 12 s reference says a few hundred bytes, and a longer one
+    /// only makes every synthesis fail (its frames pass the model's limit).
+    public static let maxTranscriptBytes = 2000
 
     public let directory: String
 
@@ -45,10 +50,22 @@ public struct VoiceLibrary: Sendable {
         guard let transcript = try? String(contentsOfFile: path(name, "txt"), encoding: .utf8) else {
             throw F5TTSError.invalidArgument(name: path(name, "txt"), expected: "a UTF-8 transcript", found: "unreadable text")
         }
+        try Self.checkTranscript(transcript, name: path(name, "txt"))
         return (audio, transcript.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
+    /// Refuses a transcript longer than `maxTranscriptBytes`; `name` says whose it is.
+    public static func checkTranscript(_ transcript: String, name: String) throws {
+        let bytes = transcript.utf8.count
+        guard bytes <= maxTranscriptBytes else {
+            throw F5TTSError.invalidArgument(name: name, expected: "a transcript of at most \(maxTranscriptBytes) UTF-8 bytes", found: "\(bytes) bytes")
+        }
+    }
+
     /// Stores (or replaces) a voice: the clip's bytes as they are, under `audioExtension`, and its transcript.
+    /// Both are written and synced under hidden temporary names first; then the old transcript goes (the old
+    /// voice leaves the list), the clip is renamed into place, and the transcript's rename makes the new
+    /// voice whole at once.
     public func store(name: String, audio: Data, audioExtension: String, transcript: String) throws {
         guard Self.isSafeName(name) else {
             throw F5TTSError.invalidArgument(name: "voice name", expected: "ASCII letters, digits, '-', '_' or '.' (not leading), at most 64", found: "'\(name)'")
@@ -56,12 +73,19 @@ public struct VoiceLibrary: Sendable {
         guard Self.audioExtensions.contains(audioExtension) else {
             throw F5TTSError.invalidArgument(name: "audio extension", expected: Self.audioExtensions.joined(separator: ", "), found: audioExtension)
         }
+        try Self.checkTranscript(transcript, name: "transcript of \(name)")
         try writing {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            let stage = ".\(name).\(UUID().uuidString)"
+            let (stagedAudio, stagedText) = (path(stage, audioExtension), path(stage, "txt"))
+            defer { for staged in [stagedAudio, stagedText] { try? FileManager.default.removeItem(atPath: staged) } }
+            try Self.writeSynced(audio, to: stagedAudio)
+            try Self.writeSynced(Data(transcript.utf8), to: stagedText)
+            if FileManager.default.fileExists(atPath: path(name, "txt")) { try FileManager.default.removeItem(atPath: path(name, "txt")) }
             for other in Self.audioExtensions where other != audioExtension { try? FileManager.default.removeItem(atPath: path(name, other)) }
-            // The transcript last: a voice is listed only once both files exist.
-            try audio.write(to: URL(fileURLWithPath: path(name, audioExtension)), options: .atomic)
-            try Data(transcript.utf8).write(to: URL(fileURLWithPath: path(name, "txt")), options: .atomic)
+            try Self.rename(stagedAudio, to: path(name, audioExtension))
+            try Self.rename(stagedText, to: path(name, "txt"))
+            try Self.syncDirectory(directory)
         }
     }
 
@@ -73,6 +97,7 @@ public struct VoiceLibrary: Sendable {
             // The transcript first, so the voice disappears from the list at once.
             try FileManager.default.removeItem(atPath: path(name, "txt"))
             for ext in Self.audioExtensions { try? FileManager.default.removeItem(atPath: path(name, ext)) }
+            try Self.syncDirectory(directory)
         }
         return true
     }
@@ -87,6 +112,28 @@ public struct VoiceLibrary: Sendable {
         if starts("OggS") { return "ogg" }
         if starts("ID3") || (head.count >= 2 && head[0] == 0xFF && head[1] & 0xE0 == 0xE0) { return "mp3" }
         return nil
+    }
+
+    /// The bytes on disk before the call returns (a rename is only as durable as what it names).
+    private static func writeSynced(_ data: Data, to path: String) throws {
+        guard FileManager.default.createFile(atPath: path, contents: nil),
+              let handle = FileHandle(forWritingAtPath: path) else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path]) }
+        defer { try? handle.close() }
+        try handle.write(contentsOf: data)
+        try handle.synchronize()
+    }
+
+    /// rename(2): replaces `to` in one step (FileManager's move refuses an existing destination).
+    private static func rename(_ from: String, to: String) throws {
+        guard Foundation.rename(from, to) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+    }
+
+    /// Makes the folder's renames and removals durable.
+    private static func syncDirectory(_ directory: String) throws {
+        let fd = open(directory, O_RDONLY)
+        guard fd >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        defer { close(fd) }
+        _ = fsync(fd)
     }
 
     private func writing(_ body: () throws -> Void) throws {

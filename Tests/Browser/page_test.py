@@ -147,6 +147,7 @@ def main():
         driver.find_element(By.ID, "upload-audio").send_keys(os.path.abspath(args.ref))
         type_text(driver, "upload-name", "fox")
         type_text(driver, "upload-text", args.ref_text)
+        driver.find_element(By.ID, "upload-consent").click()
         driver.find_element(By.ID, "upload-button").click()
         WebDriverWait(driver, 120).until(
             lambda d: d.find_element(By.ID, "upload-status").text not in ("", "Uploading and preparing the clip…"))

@@ -113,6 +113,7 @@ final class ServeStreamingTests: XCTestCase {
         XCTAssertEqual(refused.status, 503)
         XCTAssertEqual(refused.error?["code"] as? String, "shutting_down")
         XCTAssertEqual(try request(server, "GET", "/health").status, 503)
+        XCTAssertEqual(try request(server, "DELETE", "/v1/audio/voices/fox").error?["code"] as? String, "shutting_down", "no voice changes either")
         XCTAssertEqual(done.wait(timeout: .now() + 300), .success)
         let finished = try XCTUnwrap(box.reply)
         XCTAssertEqual(finished.status, 200)
@@ -128,7 +129,7 @@ final class ServeStreamingTests: XCTestCase {
     /// at the server together): each gets audio or a 429, /health answers throughout, memory stays
     /// bounded and the server serves normally afterwards.
     func testThirtyTwoClientsAgainstAQueueOfEight() throws {
-        let server = try serve(["--max-queue", "8"])
+        let server = try serve(["--max-queue", "8", "--max-per-client", "32"])
         let body = String(decoding: try JSONSerialization.data(withJSONObject: speech(["input": "A short sentence for each client.", "response_format": "pcm"])), as: UTF8.self)
         func curl(_ arguments: [String]) throws -> (Process, Pipe) {
             let process = Process(), out = Pipe()
@@ -159,11 +160,5 @@ final class ServeStreamingTests: XCTestCase {
         XCTAssertEqual(healthFailures, 0)
         XCTAssertLessThan(peakResident, 2 << 20, "resident memory (KiB) stays bounded")
         XCTAssertEqual(try request(server, "POST", "/v1/audio/speech", json: speech(["response_format": "pcm"])).status, 200)
-    }
-
-    func residentKiB(_ pid: Int32) -> Int {
-        let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
-        let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
-        return Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
     }
 }

@@ -41,7 +41,7 @@ final class ServeTests: XCTestCase {
     func testErrorsHaveOpenAIsShapeAndStatus() throws {
         let server = try serve()
         func expect(_ json: Any?, body: Data? = nil, status: Int, param: String?, file: StaticString = #filePath, line: UInt = #line) throws {
-            let reply = try request(server, "POST", "/v1/audio/speech", json: json, body: body)
+            let reply = try request(server, "POST", "/v1/audio/speech", json: json, body: body, headers: ["Content-Type": "application/json"])
             XCTAssertEqual(reply.status, status, String(decoding: reply.body, as: UTF8.self), file: file, line: line)
             let error = try XCTUnwrap(reply.error, String(decoding: reply.body, as: UTF8.self), file: file, line: line)
             XCTAssertNotNil(error["message"] as? String, file: file, line: line)
@@ -91,6 +91,7 @@ final class ServeTests: XCTestCase {
                     "nfe_step": 32, "response_format": "wav"] as [String: Any]
         var speech = URLRequest(url: URL(string: server.base + "/v1/audio/speech")!)
         speech.httpMethod = "POST"
+        speech.setValue("application/json", forHTTPHeaderField: "Content-Type")
         speech.httpBody = try JSONSerialization.data(withJSONObject: long)
         let task = Self.session.dataTask(with: speech) { _, _, _ in }
         task.resume()

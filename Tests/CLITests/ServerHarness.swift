@@ -27,14 +27,14 @@ extension XCTestCase {
         server.process.standardOutput = out
         server.process.standardError = FileHandle.nullDevice
         try server.process.run()
-        // The ready line carries the port ("listening on http://127.0.0.1:PORT"); give up after 60 s.
+        // The ready line carries the port ("listening on http://HOST:PORT"); give up after 60 s.
         let deadline = Date().addingTimeInterval(60)
         var text = ""
         while Date() < deadline, server.port == 0 {
             let data = out.fileHandleForReading.availableData
             if data.isEmpty { usleep(50_000); continue }
             text += String(decoding: data, as: UTF8.self)
-            if let range = text.range(of: #"127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
+            if let range = text.range(of: #"listening on http://[^ \n]+:(\d+)"#, options: .regularExpression) {
                 server.port = Int(text[range].split(separator: ":").last!)!
             }
         }
@@ -91,4 +91,71 @@ func multipartForm(_ fields: [(name: String, value: String)], file: (name: Strin
     }
     body += Data("--\(boundary)--\r\n".utf8)
     return (body, "multipart/form-data; boundary=\(boundary)")
+}
+
+/// A TCP connection to the server written and read byte for byte, for what URLSession will not send:
+/// pipelined or malformed requests, clients that stop reading, connections left silent.
+final class RawConnection {
+    let fd: Int32
+
+    /// `receiveBuffer` shrinks the socket's receive buffer before connecting (a client that reads slowly
+    /// fills it at once).
+    init(port: Int, receiveBuffer: Int32? = nil) throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        if var size = receiveBuffer { setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size)) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { close(fd); throw POSIXError(.ECONNREFUSED) }
+    }
+
+    deinit { close(fd) }
+
+    func send(_ text: String) { send(Data(text.utf8)) }
+
+    func send(_ data: Data) {
+        data.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let sent = Glibc.send(fd, raw.baseAddress! + offset, raw.count - offset, Int32(MSG_NOSIGNAL))
+                if sent <= 0 { return }
+                offset += sent
+            }
+        }
+    }
+
+    /// What arrives until the server closes the connection, `enough` says the answer is complete, or
+    /// `seconds` pass; `closed` tells whether the server closed it.
+    func read(for seconds: Double, until enough: (Data) -> Bool = { _ in false }) -> (data: Data, closed: Bool) {
+        let deadline = Date().addingTimeInterval(seconds)
+        var data = Data()
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while Date() < deadline, !enough(data) {
+            var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            guard poll(&poller, 1, Int32(max(1, min(200, deadline.timeIntervalSinceNow * 1000)))) > 0 else { continue }
+            let got = recv(fd, &buffer, buffer.count, 0)
+            if got <= 0 { return (data, true) }
+            data.append(contentsOf: buffer[0..<got])
+        }
+        return (data, false)
+    }
+}
+
+extension XCTestCase {
+    /// Resident memory of a process, KiB.
+    func residentKiB(_ pid: Int32) -> Int {
+        let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
+        let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
+        return Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
+    }
+
+    /// One value of the server's /metrics, nil when absent.
+    func metric(_ server: Server, _ line: String) throws -> Double? {
+        let text = String(decoding: try request(server, "GET", "/metrics").body, as: UTF8.self)
+        return text.split(separator: "\n").first { $0.hasPrefix(line + " ") }.flatMap { Double($0.split(separator: " ").last!) }
+    }
 }

@@ -42,4 +42,25 @@ final class BadInputTests: XCTestCase {
         let faint = try wav("faint.wav", (0..<24000).map { 0.001 * sin(Float($0) * 0.07) })
         expect(faint) { if case .silent = $0 { return true }; return false }
     }
+
+    /// A clip longer than a reference may be is refused: from its header when the header says so, and
+    /// after at most one block past the budget when it does not (a FLAC streamed without its length).
+    func testClipsPastTheBudgetAreRefusedWithoutDecodingThemWhole() throws {
+        let tone = (0..<(24000 * 31)).map { 0.3 * sin(Float($0) * 0.07) }
+        let long = try wav("long.wav", tone)
+        expect(long) { $0 == .tooLong(file: long, seconds: 31, maximum: 30) }
+        let streamed = dir.appendingPathComponent("streamed.flac").path
+        let encoder = try AudioStreamEncoder(format: .flac, sampleFormat: .pcm16, sampleRate: 24000)
+        try (encoder.header + encoder.encode(Array(tone.prefix(24000 * 3))) + encoder.finish()).write(to: URL(fileURLWithPath: streamed))
+        let budget = AudioFile.Budget(seconds: 2)
+        XCTAssertThrowsError(try AudioFile.read(path: streamed, budget: budget)) { error in
+            guard case .tooLong(streamed, let seconds, 2)? = error as? AudioError else { return XCTFail("\(error)") }
+            XCTAssertGreaterThan(seconds, 2)
+        }
+        // Within the budget, every sample is read as without one.
+        XCTAssertEqual(try AudioFile.read(path: streamed, budget: AudioFile.Budget(seconds: 3)), try AudioFile.read(path: streamed))
+        // The sample cap holds whatever the seconds allow: 31 s of mono is more than 48000 samples.
+        let wide = AudioFile.Budget(maxSeconds: 10, maxSamples: 24000 * 2)
+        XCTAssertThrowsError(try AudioFile.read(path: long, budget: wide))
+    }
 }

@@ -4,7 +4,7 @@ import Hummingbird
 import Prometheus
 
 /// What clients and operators ask: models, health, metrics.
-struct InfoController<Context: RequestContext> {
+struct InfoController {
     let synthesizer: Synthesizer
     let queue: SynthesisQueue
     let registry: PrometheusCollectorRegistry
@@ -21,32 +21,33 @@ struct InfoController<Context: RequestContext> {
         let status: String, model: String, backend: String, threads: Int, queue_depth: Int, busy: Bool
     }
 
-    func addRoutes(to router: Router<Context>) {
-        router.get("health", use: health)
-        router.get("v1/models", use: models)
-        router.get("v1/audio/models", use: audioModels)
-        router.get("metrics", use: metrics)
+    var routes: [Route] {
+        [Route(.get, "/health") { try await health($0, context: $1) },
+         Route(.get, "/v1/models") { try await models($0, context: $1).response(from: $0, context: $1) },
+         Route(.get, "/v1/audio/models") { try await audioModels($0, context: $1).response(from: $0, context: $1) },
+         Route(.get, "/metrics") { try await metrics($0, context: $1) }]
     }
 
-    /// 200 while serving, 503 once shutting down (so load balancers stop sending).
-    @Sendable func health(_ request: Request, context: Context) async throws -> Response {
-        let closed = queue.isClosed
-        let health = Health(status: closed ? "shutting_down" : "ok", model: synthesizer.files.f5.tree.displayName,
-                            backend: synthesizer.backend.name, threads: ComputeThreads.count, queue_depth: queue.depth, busy: queue.depth > 0)
+    /// 200 while serving, 503 once shutting down (so load balancers stop sending). The model is named by its
+    /// folder, not its path (the page is public to whoever can reach the port).
+    func health(_ request: Request, context: ServerContext) async throws -> Response {
+        let (closed, depth) = (await queue.isClosed, await queue.depth)
+        let health = Health(status: closed ? "shutting_down" : "ok", model: (synthesizer.files.f5.tree.displayName as NSString).lastPathComponent,
+                            backend: synthesizer.backend.name, threads: ComputeThreads.count, queue_depth: depth, busy: depth > 0)
         return Response(status: closed ? .serviceUnavailable : .ok, headers: [.contentType: "application/json"],
                         body: .init(byteBuffer: ByteBuffer(data: try JSONEncoder().encode(health))))
     }
 
-    @Sendable func models(_ request: Request, context: Context) async throws -> ModelList {
+    func models(_ request: Request, context: ServerContext) async throws -> ModelList {
         ModelList(data: Self.modelNames.map { ModelList.Model(id: $0) })
     }
 
-    @Sendable func audioModels(_ request: Request, context: Context) async throws -> AudioModelList {
+    func audioModels(_ request: Request, context: ServerContext) async throws -> AudioModelList {
         AudioModelList(models: Self.modelNames.map { AudioModelList.Model(id: $0) })
     }
 
     /// Prometheus's text format.
-    @Sendable func metrics(_ request: Request, context: Context) async throws -> Response {
+    func metrics(_ request: Request, context: ServerContext) async throws -> Response {
         var buffer: [UInt8] = []
         registry.emit(into: &buffer)
         return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],

@@ -31,6 +31,34 @@ struct SpeechRequest: Decodable, Sendable {
     }
 }
 
+extension SpeechRequest {
+    /// A key written twice in the top-level object, which JSONDecoder would settle silently (the last wins).
+    static func duplicateKey(in json: Data) -> String? {
+        var seen = Set<String>()
+        var depth = 0, stringStart: Int?, escaped = false, lastString: Range<Int>?
+        for (i, byte) in json.enumerated() {
+            if let start = stringStart {
+                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") {
+                    lastString = start..<(i + 1)
+                    stringStart = nil
+                }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "\""): stringStart = i
+            case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
+            case UInt8(ascii: "}"), UInt8(ascii: "]"): depth -= 1
+            case UInt8(ascii: ":") where depth == 1:
+                // The string before a colon at the top level is a key; decoded, so escapes count as the letter.
+                guard let range = lastString, let key = try? JSONDecoder().decode(String.self, from: json.subdata(in: range)) else { continue }
+                if !seen.insert(key).inserted { return key }
+            default: break
+            }
+        }
+        return nil
+    }
+}
+
 /// A voice as clients name it: `"alloy"` or `{"id": "alloy"}`.
 struct VoiceReference: Decodable, Sendable {
     var id: String
@@ -70,10 +98,11 @@ struct OpenAIError: HTTPResponseError {
     func response(from request: Request, context: some RequestContext) throws -> Response {
         var fields = headers
         fields[.contentType] = "application/json"
-        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(data: try body())))
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(data: json)))
     }
 
-    func body() throws -> Data {
+    /// `{"error": {...}}`, keys sorted.
+    var json: Data {
         struct Payload: Encodable {
             let error: OpenAIError
             struct Keys: CodingKey {
@@ -93,7 +122,8 @@ struct OpenAIError: HTTPResponseError {
             }
         }
         let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        return try encoder.encode(Payload(error: self))
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // Strings and nulls only: encoding cannot fail.
+        return (try? encoder.encode(Payload(error: self))) ?? Data()
     }
 }

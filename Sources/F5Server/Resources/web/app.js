@@ -105,13 +105,16 @@ async function uploadVoice(event) {
     !/^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$/.test(name) ? ["upload-name", "Give the voice a name: letters, digits, - _ . (up to 64; not starting with a dot)."] :
     !file ? ["upload-audio", "Choose a reference audio file."] :
     file.size > MAX_UPLOAD ? ["upload-audio", `The clip is ${(file.size / 1048576).toFixed(1)} MiB; at most 10 MiB are accepted.`] :
-    !transcript ? ["upload-text", "Type the transcript of the clip."] : null;
+    !transcript ? ["upload-text", "Type the transcript of the clip."] :
+    !$("upload-consent").checked ? ["upload-consent", "Confirm that the speaker agrees to the cloning of their voice."] : null;
   if (problem) { showStatus(status, problem[1], true); $(problem[0]).focus(); return; }
 
   const form = new FormData();
   form.append("name", name);
   form.append("audio_sample", file, file.name);
   form.append("ref_text", transcript);
+  form.append("consent", "yes");
+  form.append("overwrite", $("upload-overwrite").checked ? "true" : "false");
   $("upload-button").disabled = true;
   showStatus(status, "Uploading and preparing the clip…", false);
   try {
