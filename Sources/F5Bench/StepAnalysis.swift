@@ -128,21 +128,22 @@ public struct StepAnalysis: Codable, Sendable {
         }.joined(separator: "/")
     }
 
-    /// Slowest worker's busy time over the mean (1 for a balanced region).
+    /// Slowest worker's busy time (CPU time of its tasks) over the mean (1 for a balanced region).
     static func imbalance(_ region: StepTrace.Region) -> Double {
         var busy = [Double](repeating: 0, count: max(1, region.workers))
-        for task in region.tasks { busy[Int(task.worker)] += Double(task.end - task.start) }
+        for task in region.tasks { busy[Int(task.worker)] += Double(task.cpu) }
         let mean = busy.reduce(0, +) / Double(busy.count)
         return mean > 0 ? busy.max()! / mean : 1
     }
 
-    /// Seconds for `threads` workers that take the region's tasks in order, each the next task when it is free.
+    /// Seconds for `threads` workers that take the region's tasks in order, each the next task when it is free;
+    /// a task lasts its recorded CPU time (a core of its own).
     static func replay(_ region: StepTrace.Region, threads: Int) -> Double {
         var free = [Double](repeating: 0, count: max(1, min(threads, region.tasks.count)))
         for task in region.tasks {
             var earliest = 0
             for w in free.indices where free[w] < free[earliest] { earliest = w }
-            free[earliest] += Double(task.end - task.start) / 1e9
+            free[earliest] += Double(task.cpu) / 1e9
         }
         return free.max() ?? 0
     }
@@ -197,7 +198,7 @@ public struct StepAnalysis: Codable, Sendable {
                 let mine = region.tasks.filter { $0.worker == w }
                 guard let first = mine.map(\.start).min(), let last = mine.map(\.end).max() else { continue }
                 span(name, tid: Int(w) + 1, first, last, ["tasks": mine.count,
-                                                           "busy_us": mine.reduce(0.0) { $0 + Double($1.end - $1.start) / 1e3 }])
+                                                           "cpu_us": mine.reduce(0.0) { $0 + Double($1.cpu) / 1e3 }])
             }
             previous = region.end
         }

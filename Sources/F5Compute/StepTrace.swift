@@ -1,4 +1,9 @@
 import Dispatch
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
 import Synchronization
 
 /// Records one sampling step: every parallel region (`ComputeThreads.parallelFor`) with the time of each of
@@ -6,11 +11,13 @@ import Synchronization
 /// (`arm(step:)`); the sampler marks its steps, and the first step with that index after arming is
 /// recorded. Off, it costs one lock per region.
 public enum StepTrace {
-    /// One task of a region: which worker ran it and when (nanoseconds, monotonic).
+    /// One task of a region: which worker ran it, when (nanoseconds, monotonic) and for how long it had the CPU
+    /// (the thread's CPU time: on a machine shared with other work, a task that was preempted is not longer).
     public struct TaskSpan: Codable, Sendable {
         public var worker: Int32
         public var start: UInt64
         public var end: UInt64
+        public var cpu: UInt64
     }
 
     public struct Region: Codable, Sendable {
@@ -70,9 +77,9 @@ public enum StepTrace {
             deinit { spans.deallocate() }
 
             func run(_ worker: Int, _ task: Int, _ body: (Int) -> Void) {
-                let begin = StepTrace.now()
+                let begin = StepTrace.now(), cpu = StepTrace.threadCPU()
                 body(task)
-                spans[task] = TaskSpan(worker: Int32(worker), start: begin, end: StepTrace.now())
+                spans[task] = TaskSpan(worker: Int32(worker), start: begin, end: StepTrace.now(), cpu: StepTrace.threadCPU() - cpu)
             }
         }
 
@@ -99,6 +106,13 @@ public enum StepTrace {
     private static let phase = Mutex(Phase.off)
 
     static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
+
+    /// CPU nanoseconds of the calling thread.
+    static func threadCPU() -> UInt64 {
+        var t = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
+        return UInt64(t.tv_sec) * 1_000_000_000 + UInt64(t.tv_nsec)
+    }
 
     /// The recorder while a step is being recorded.
     static var recorder: Recorder? {

@@ -5,9 +5,9 @@ import XCTest
 
 /// The trace analysis on hand-made steps, whose serial time, imbalance and replayed thread counts are known.
 final class StepAnalysisTests: XCTestCase {
-    /// Microseconds as the trace's nanoseconds.
-    func span(_ worker: Int32, _ start: UInt64, _ end: UInt64) -> StepTrace.TaskSpan {
-        StepTrace.TaskSpan(worker: worker, start: start * 1000, end: end * 1000)
+    /// Microseconds as the trace's nanoseconds; the task had the CPU all along unless `cpu` says otherwise.
+    func span(_ worker: Int32, _ start: UInt64, _ end: UInt64, cpu: UInt64? = nil) -> StepTrace.TaskSpan {
+        StepTrace.TaskSpan(worker: worker, start: start * 1000, end: end * 1000, cpu: (cpu ?? end - start) * 1000)
     }
 
     func region(_ stage: String, _ name: String, _ start: UInt64, _ end: UInt64, workers: Int, bytes: Int = 0,
@@ -44,6 +44,10 @@ final class StepAnalysisTests: XCTestCase {
         XCTAssertEqual(StepAnalysis.replay(gemm, threads: 4), 300e-6, accuracy: 1e-12)  // the long task bounds it
         XCTAssertEqual(StepAnalysis.replay(norm, threads: 3), 100e-6, accuracy: 1e-12)
         XCTAssertEqual(StepAnalysis.replay(norm, threads: 64), 50e-6, accuracy: 1e-12)
+        // A task preempted for 900 µs of its 1000 µs counts as the 100 µs it computed.
+        let preempted = region("s", "x", 0, 1000, workers: 2, [span(0, 0, 1000, cpu: 100), span(1, 0, 100)])
+        XCTAssertEqual(StepAnalysis.replay(preempted, threads: 2), 100e-6, accuracy: 1e-12)
+        XCTAssertEqual(StepAnalysis.imbalance(preempted), 1.0, accuracy: 1e-12)
 
         // Step at P threads: serial + each region's replay.
         XCTAssertEqual(analysis.projected(threads: 1)!, 30e-6 + 600e-6 + 200e-6, accuracy: 1e-12)
