@@ -1,5 +1,10 @@
 import COpenBLAS
 import Dispatch
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
 import Foundation
 import Synchronization
 
@@ -13,8 +18,28 @@ public enum ComputeThreads {
         return Mutex(ProcessInfo.processInfo.activeProcessorCount)
     }()
 
-    /// Worker count of the regions.
-    public static var count: Int { configured.withLock { $0 } }
+    /// Worker count of the regions run by the calling thread: its own budget (`withThreads`), else the
+    /// process's.
+    public static var count: Int {
+        let process = configured.withLock { $0 }  // also makes OpenBLAS single-threaded before the first region
+        if let own = pthread_getspecific(budgetKey) { return Int(bitPattern: own) }
+        return process
+    }
+
+    /// A thread's own budget, for syntheses that run side by side with the cores split between them.
+    private static let budgetKey: pthread_key_t = {
+        var key = pthread_key_t()
+        precondition(pthread_key_create(&key, nil) == 0, "no thread-specific key left for the compute budget")
+        return key
+    }()
+
+    /// Runs `body` with regions of at most `threads` workers on this thread (results are the same on any count).
+    public static func withThreads<T>(_ threads: Int, _ body: () throws -> T) rethrows -> T {
+        let previous = pthread_getspecific(budgetKey)
+        pthread_setspecific(budgetKey, UnsafeRawPointer(bitPattern: max(1, threads)))
+        defer { pthread_setspecific(budgetKey, previous) }
+        return try body()
+    }
 
     /// Sets the regions to `n` threads (`nil`: all cores) and OpenBLAS to one.
     public static func configure(_ n: Int? = nil) {

@@ -1,6 +1,7 @@
 import F5Bundle
 import F5Compute
 import F5Model
+import Synchronization
 import XCTest
 
 /// Every region cuts its work by the shapes alone (never by the thread count) and every reduction runs in a
@@ -35,5 +36,30 @@ final class ThreadCountTests: XCTestCase {
                 }
             }
         }
+    }
+}
+
+extension ThreadCountTests {
+    /// Two syntheses side by side, each on its own thread budget (as `--workers 2` runs them), give the bits of
+    /// one synthesis on all threads.
+    func testSideBySideSynthesesGiveTheSameBits() throws {
+        let fixture = try ModelFixtures.Convention("heavy")
+        let cond = try fixture.tensor("cond")
+        let sampler = FlowSampler(model: try DiT(bundle: fixture.bundle, backend: makeLinearBackend(.direct)))
+        let options = SamplerOptions(steps: 2, cfg: 2, sway: -1, method: .euler)
+        func sample(seed: UInt64) throws -> [UInt32] {
+            try sampler.sample(cond: cond, condFrames: fixture.refFrames, textIDs: fixture.text, totalFrames: 300, options: options,
+                               noise: .generator(.torch(seed: seed))).mel.map(\.bitPattern)
+        }
+        let alone = try [1, 2].map { try sample(seed: $0) }
+        let results = Mutex<[UInt64: [UInt32]]>([:])
+        DispatchQueue.concurrentPerform(iterations: 2) { i in
+            let seed = UInt64(i + 1)
+            let mel = ComputeThreads.withThreads(1) { try? sample(seed: seed) }
+            results.withLock { $0[seed] = mel }
+        }
+        let sideBySide = results.withLock { $0 }
+        XCTAssertEqual(sideBySide[1], alone[0])
+        XCTAssertEqual(sideBySide[2], alone[1])
     }
 }
