@@ -1,9 +1,13 @@
 // swift-tools-version:6.1
 import PackageDescription
 
+/// Swift 6 language mode, target by target until every target is in it.
+let swift6: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
 let package = Package(
     name: "f5tts",
-    platforms: [.macOS(.v13)],
+    // macOS 15 for Synchronization.Mutex.
+    platforms: [.macOS(.v15)],
     products: [
         .library(name: "F5TTS", targets: ["F5TTS"]),
         .library(name: "F5Bundle", targets: ["F5Bundle"]),
@@ -33,16 +37,16 @@ let package = Package(
         .target(name: "CKernels", path: "Sources/CKernels"),
 
         // The runtime, bottom up: bundle format, compute, text, audio, model, the public API.
-        .target(name: "F5Bundle", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "F5Bundle", dependencies: [.product(name: "Crypto", package: "swift-crypto")], swiftSettings: swift6),
         .target(name: "F5Compute", dependencies: ["CKernels", "COpenBLAS", "F5Bundle"]),
-        .target(name: "F5Text", resources: [.copy("Resources")]),
-        .target(name: "F5Audio", dependencies: ["CSndFile", "F5Compute", "F5Bundle"]),
+        .target(name: "F5Text", resources: [.copy("Resources")], swiftSettings: swift6),
+        .target(name: "F5Audio", dependencies: ["CSndFile", "F5Compute", "F5Bundle"], swiftSettings: swift6),
         .target(name: "F5Model", dependencies: ["F5Compute", "F5Bundle"]),
-        .target(name: "F5TTS", dependencies: ["F5Bundle", "F5Compute", "F5Audio", "F5Text", "F5Model"]),
+        .target(name: "F5TTS", dependencies: ["F5Bundle", "F5Compute", "F5Audio", "F5Text", "F5Model"], swiftSettings: swift6),
         // The OpenAI-compatible speech server (HTTP only; synthesis through F5TTS).
         .target(
             name: "F5Server",
-            dependencies: ["F5TTS", .product(name: "Hummingbird", package: "hummingbird"),
+            dependencies: ["F5TTS", "F5Audio", "F5Compute", "F5Text", .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "MultipartKit", package: "multipart-kit"),
                            .product(name: "Metrics", package: "swift-metrics"),
                            .product(name: "Prometheus", package: "swift-prometheus"),
@@ -51,11 +55,13 @@ let package = Package(
         // End-to-end measurement and its reports, kept out of the public F5TTS API.
         .target(name: "F5Bench", dependencies: ["F5TTS"]),
         // `f5tts batch`: the JSONL job file, sharding, result records and their summary.
-        .target(name: "F5Batch", dependencies: ["F5TTS", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "F5Batch", dependencies: ["F5TTS", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: swift6),
         .executableTarget(
             name: "f5tts",
-            dependencies: ["F5TTS", "F5Bench", "F5Batch", "F5Server", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                           .product(name: "TOMLKit", package: "TOMLKit")]),
+            dependencies: ["F5TTS", "F5Bundle", "F5Compute", "F5Audio", "F5Text", "F5Model", "F5Bench", "F5Batch", "F5Server",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                           .product(name: "TOMLKit", package: "TOMLKit")],
+            swiftSettings: swift6),
         .executableTarget(
             name: "f5tts-bench-kernels",
             dependencies: ["F5Compute", .product(name: "ArgumentParser", package: "swift-argument-parser")],
@@ -68,9 +74,9 @@ let package = Package(
         .testTarget(name: "F5TextTests", dependencies: ["F5Text"]),
         .testTarget(name: "F5AudioTests", dependencies: ["F5Audio", "F5TestSupport"]),
         .testTarget(name: "F5ModelTests", dependencies: ["F5Model", "F5TestSupport"]),
-        .testTarget(name: "F5TTSTests", dependencies: ["F5TTS", "F5TestSupport"]),
+        .testTarget(name: "F5TTSTests", dependencies: ["F5TTS", "F5Text", "F5TestSupport"]),
         .testTarget(name: "F5BatchTests", dependencies: ["F5Batch", "F5TTS"]),
-        .testTarget(name: "CLITests", dependencies: ["f5tts", "f5tts-bench-kernels", "F5TestSupport", "F5Audio"]),
+        .testTarget(name: "CLITests", dependencies: ["f5tts", "f5tts-bench-kernels", "F5TestSupport", "F5Audio", "F5TTS"]),
     ],
     swiftLanguageModes: [.v5]
 )

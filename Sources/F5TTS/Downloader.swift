@@ -61,7 +61,8 @@ public struct Downloader: Sendable {
         }
     }
 
-    /// One file streamed into `name.part`, continued from where an earlier attempt stopped, then renamed.
+    /// One file streamed into `name.part`, continued from where an earlier attempt stopped, then put in
+    /// place whole (`AtomicFile.commit`).
     private func fetch(_ name: String, progress: @escaping (String, Int, Int?) -> Void, resume: Bool) throws {
         let final = (directory as NSString).appendingPathComponent(name)
         let partial = final + ".part"
@@ -76,14 +77,15 @@ public struct Downloader: Sendable {
         transfer.done.wait()
         session.finishTasksAndInvalidate()
         if let error = transfer.error { throw error }
-        try? fm.removeItem(atPath: final)
-        do { try fm.moveItem(atPath: partial, toPath: final) } catch {
-            throw F5TTSError.cannotWrite(file: final, reason: error.localizedDescription)
+        do { try AtomicFile.commit(partial, to: final) } catch {
+            throw F5TTSError.cannotWrite(file: error.file, reason: error.reason)
         }
     }
 }
 
 /// Streams one response body to disk as it arrives, so an interrupted download leaves a `.part` file to resume.
+/// `@unchecked Sendable`: URLSession calls the delegate on its serial delegate queue, and the waiting thread
+/// reads `error` only after `done` is signalled.
 private final class Transfer: NSObject, URLSessionDataDelegate, @unchecked Sendable {
     let name: String
     let partial: String

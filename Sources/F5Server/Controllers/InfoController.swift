@@ -1,3 +1,4 @@
+import F5Compute
 import F5TTS
 import Foundation
 import Hummingbird
@@ -17,6 +18,7 @@ struct InfoController<Context: RequestContext> {
     /// `GET /v1/audio/models`, the local servers' convention that Open WebUI reads.
     struct AudioModelList: ResponseEncodable { struct Model: Encodable { let id: String }
         let models: [Model] }
+    struct SettingList: Encodable { let settings: [SettingDescription] }
     struct Health: Encodable {
         let status: String, model: String, backend: String, threads: Int, queue_depth: Int, busy: Bool
     }
@@ -25,6 +27,7 @@ struct InfoController<Context: RequestContext> {
         router.get("health", use: health)
         router.get("v1/models", use: models)
         router.get("v1/audio/models", use: audioModels)
+        router.get("v1/audio/settings", use: settings)
         router.get("metrics", use: metrics)
     }
 
@@ -43,6 +46,16 @@ struct InfoController<Context: RequestContext> {
 
     @Sendable func audioModels(_ request: Request, context: Context) async throws -> AudioModelList {
         AudioModelList(models: Self.modelNames.map { AudioModelList.Model(id: $0) })
+    }
+
+    /// `GET /v1/audio/settings`: every synthesis setting the speech endpoint takes, with its range and the
+    /// value used when a request leaves it out (the bundle's recommendation, else the default). The web
+    /// page builds its controls from it.
+    @Sendable func settings(_ request: Request, context: Context) async throws -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let body = try encoder.encode(SettingList(settings: SettingDescription.all(recommended: synthesizer.files.f5.manifest.inference)))
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(data: body)))
     }
 
     /// Prometheus's text format.
