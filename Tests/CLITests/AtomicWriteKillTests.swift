@@ -10,7 +10,8 @@ final class AtomicWriteKillTests: XCTestCase {
     static let rounds = 8
 
     /// Starts `arguments` `rounds` times over `restore()`d old content, each run killed after a random
-    /// delay of up to 1.2 times an uninterrupted run (measured first); after each, every item `read()`
+    /// delay of up to 1.2 times an uninterrupted run (measured first), half of them in the last fifth of a
+    /// run; after each, every item `read()`
     /// gives (a file, a bundle folder) must be its old or its new content.
     func assertKillsLeaveOldOrNew<T: Equatable>(_ arguments: [String], restore: () throws -> Void, read: () throws -> [T],
                                                file: StaticString = #filePath, line: UInt = #line) throws {
@@ -23,9 +24,10 @@ final class AtomicWriteKillTests: XCTestCase {
         let new = try read()
         XCTAssertNotEqual(old, new, "the run must change what it writes", file: file, line: line)
         var outcomes: [String] = []
-        for _ in 0..<Self.rounds {
+        for round in 0..<Self.rounds {
             try restore()
-            let delay = Double.random(in: 0...(1.2 * full))
+            // Every other round near the end of a run, where the writes are.
+            let delay = round.isMultiple(of: 2) ? Double.random(in: 0...(1.2 * full)) : Double.random(in: (0.8 * full)...(1.05 * full))
             let process = Process()
             process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("f5tts")
             process.arguments = arguments
