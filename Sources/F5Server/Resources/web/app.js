@@ -54,7 +54,8 @@ async function loadVoices(select) {
 }
 
 // The controls' ranges and starting values come from the server's settings table (the bundle's
-// recommendation where it has one), so the page asks for what the CLI and the API would use.
+// recommendation where it has one), so the page asks for what the CLI and the API would use; the
+// HTML carries none of them.
 async function loadSettings() {
   const response = await fetch("/v1/audio/settings", { cache: "no-store" });
   if (!response.ok) throw new Error(`GET /v1/audio/settings: HTTP ${response.status}`);
