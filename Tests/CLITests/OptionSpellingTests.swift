@@ -42,6 +42,8 @@ final class OptionSpellingTests: XCTestCase {
         XCTAssertNotNil(ref["chunks"])
         let dashes = try dryRun(["--ref-audio", refAudio, "--ref-text", "--- The quick brown fox jumps", "--text", "---"])
         XCTAssertEqual((dashes["chunks"] as? [[String: Any]])?.first?["text"] as? String, "---")
+        let short = try dryRun(["-r", refAudio, "-s", refText, "-t", "--- What to read next?"])
+        XCTAssertEqual((short["chunks"] as? [[String: Any]])?.first?["text"] as? String, "--- What to read next?")
         // A text file whose name starts with a dash.
         let dir = try scratch()
         try "- from a file.".write(to: dir.appendingPathComponent("-notes.txt"), atomically: true, encoding: .utf8)
