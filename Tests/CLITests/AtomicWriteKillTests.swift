@@ -75,21 +75,7 @@ final class AtomicWriteKillTests: XCTestCase {
         let release = dir.appendingPathComponent("release")
         XCTAssertEqual(try f5tts("make-synthetic", "--preset", "tiny", "--out", release.path).status, 0)
         let served = release.appendingPathComponent("f5tts")
-        let server = Process()
-        server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        server.arguments = ["python3", fixturesFolder.appendingPathComponent("range_server.py").path, served.path, "none", "0"]
-        let pipe = Pipe()
-        server.standardOutput = pipe
-        server.standardError = FileHandle.nullDevice
-        try server.run()
-        addTeardownBlock { server.terminate(); server.waitUntilExit() }
-        var line = Data()
-        while !line.contains(0x0A) {
-            let chunk = pipe.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            line.append(chunk)
-        }
-        let port = try XCTUnwrap(Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)))
+        let (port, _) = try startRangeServer(serving: served, cutting: "none", after: 0)
         let target = dir.appendingPathComponent("download")
         let names = try FileManager.default.contentsOfDirectory(atPath: served.path).sorted()
         // Each file of the release: absent (the old state) or exactly the served bytes.

@@ -125,7 +125,10 @@ struct SpeechController<Context: RequestContext> {
     /// The body as a `SpeechRequest`, with a 400 naming the field that is missing or of the wrong type.
     static func decode(_ body: ByteBuffer) throws -> SpeechRequest {
         do {
-            return try JSONDecoder().decode(SpeechRequest.self, from: Data(buffer: body))
+            let data = Data(buffer: body)
+            var request = try JSONDecoder().decode(SpeechRequest.self, from: data)
+            request.settings = try JSONDecoder().decode(SettingFields.self, from: data).values
+            return request
         } catch let DecodingError.keyNotFound(key, _) {
             throw OpenAIError.badField(key.stringValue, "Missing required parameter: '\(key.stringValue)'.")
         } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {

@@ -17,27 +17,19 @@ struct SpeechRequest: Decodable, Sendable {
     var multiVoice: Bool?
     /// A short first text chunk, for earlier first audio (default on: streamed responses).
     var shortFirstChunk: Bool?
-    /// The settings given, unchecked.
-    var settings: [String: SettingValue]
+    /// The settings given, unchecked (decoded from the same body by `SettingFields`).
+    var settings: [String: SettingValue] = [:]
 
     enum CodingKeys: String, CodingKey {
         case model, input, voice, responseFormat = "response_format", streamFormat = "stream_format", instructions
         case refText = "ref_text", multiVoice = "multi_voice", shortFirstChunk = "short_first_chunk"
     }
+}
 
-    init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        model = try c.decodeIfPresent(String.self, forKey: .model)
-        input = try c.decode(String.self, forKey: .input)
-        voice = try c.decode(VoiceReference.self, forKey: .voice)
-        responseFormat = try c.decodeIfPresent(String.self, forKey: .responseFormat)
-        streamFormat = try c.decodeIfPresent(String.self, forKey: .streamFormat)
-        instructions = try c.decodeIfPresent(String.self, forKey: .instructions)
-        refText = try c.decodeIfPresent(String.self, forKey: .refText)
-        multiVoice = try c.decodeIfPresent(Bool.self, forKey: .multiVoice)
-        shortFirstChunk = try c.decodeIfPresent(Bool.self, forKey: .shortFirstChunk)
-        settings = try SynthesisSetting.values(in: decoder)
-    }
+/// The table's settings in a request body.
+struct SettingFields: Decodable {
+    var values: [String: SettingValue]
+    init(from decoder: Decoder) throws { values = try SynthesisSetting.values(in: decoder) }
 }
 
 /// A voice as clients name it: `"alloy"` or `{"id": "alloy"}`.
