@@ -9,6 +9,8 @@ import Foundation
 /// `AudioWriter` converts them. mp3, Ogg/Opus and FLAC come from libsndfile as it encodes
 /// (`SndfileStream`), without the header patches it would make at close, so what comes out is a valid
 /// stream as it goes. One writer at a time.
+/// `@unchecked Sendable`: libsndfile's stream state is used by one writer at a time, the response body or
+/// the standard output that owns the encoder, one piece after another.
 public final class AudioStreamEncoder: @unchecked Sendable {
     public let format: AudioFormat
     public let sampleFormat: SampleFormat

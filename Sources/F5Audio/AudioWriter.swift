@@ -1,4 +1,5 @@
 import CSndFile
+import F5Bundle
 import Foundation
 
 /// Container of a written file: what Debian's libsndfile 1.2 writes (it links LAME, libopus and libFLAC).
@@ -37,9 +38,8 @@ public enum SampleFormat: String, CaseIterable, Sendable {
 
 /// Writes mono float audio with libsndfile, to a file or to stdout ("-").
 ///
-/// The file is encoded in memory (libsndfile virtual I/O, so WAV works on pipes too), written to a
-/// temporary file in the destination folder and renamed over the destination: a failed run leaves
-/// no partial file.
+/// The file is encoded in memory (libsndfile virtual I/O, so WAV works on pipes too) and written whole
+/// or not at all (`AtomicFile`): a failed or killed run leaves the old file or none, never a part.
 public enum AudioWriter {
     public static func write(samples: [Float], sampleRate: Int, to path: String, format: AudioFormat? = nil,
                              sampleFormat: SampleFormat = .pcm16) throws {
@@ -51,18 +51,8 @@ public enum AudioWriter {
             }
             return
         }
-        let url = URL(fileURLWithPath: path)
-        let temporary = url.deletingLastPathComponent()
-            .appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
-        do {
-            try bytes.write(to: temporary)
-            guard rename(temporary.path, url.path) == 0 else {
-                throw AudioError.cannotWrite(file: path, reason: String(cString: strerror(errno)))
-            }
-        } catch {
-            try? FileManager.default.removeItem(at: temporary)
-            if let error = error as? AudioError { throw error }
-            throw AudioError.cannotWrite(file: path, reason: error.localizedDescription)
+        do { try AtomicFile.write(bytes, to: path) } catch {
+            throw AudioError.cannotWrite(file: error.file, reason: error.reason)
         }
     }
 

@@ -14,17 +14,10 @@ public struct BatchJob: Equatable, Sendable {
     public var refText: String?
     /// Relative path inside the output folder; default `<id>.<format>`.
     public var output: String?
-    public var seed: UInt64?
-    public var speed: Double?
-    public var nfeStep: Int?
-    public var cfgStrength: Double?
-    /// `.some(nil)` is an explicit JSON null: no sway sampling.
-    public var swaySamplingCoef: Double??
-    public var crossFadeDuration: Double?
-    public var removeSilence: Bool?
+    /// The job's own synthesis settings (F5-TTS's names, checked by `SynthesisSetting.all`).
+    public var settings: [String: SettingValue] = [:]
 
-    public static let fields = ["id", "text", "voice", "ref_audio", "ref_text", "output", "seed", "speed", "nfe_step", "cfg_strength",
-                                "sway_sampling_coef", "cross_fade_duration", "remove_silence"]
+    public static let fields = ["id", "text", "voice", "ref_audio", "ref_text", "output"] + SynthesisSetting.all.map(\.name)
 
     /// Ids name files and records: ASCII letters, digits, `-`, `_`, `.`, not leading `.`, at most 128.
     public static func isSafeID(_ id: String) -> Bool { isSafeFileName(id, maxLength: 128) }
@@ -113,28 +106,16 @@ private struct LineDecoding: Decodable {
         if let refAudio, refAudio.isEmpty { problem("ref_audio", "is empty") }
 
         let output = value("output", String.self, "a relative file name (a string)")
-        let seed = value("seed", UInt64.self, "a non-negative integer")
-        let speed = value("speed", Double.self, "a positive number")
-        if let speed, !(speed > 0 && speed.isFinite) { problem("speed", "must be a positive number, got \(speed)") }
-        let nfeStep = value("nfe_step", Int.self, "an integer")
-        if let nfeStep, !(1...1000).contains(nfeStep) { problem("nfe_step", "must be 1 to 1000, got \(nfeStep)") }
-        let cfgStrength = value("cfg_strength", Double.self, "a number")
-        if let cfgStrength, !cfgStrength.isFinite { problem("cfg_strength", "must be a finite number") }
-        var sway: Double?? = nil
-        if c.contains(Key("sway_sampling_coef")) {
-            if (try? c.decodeNil(forKey: Key("sway_sampling_coef"))) == true { sway = .some(nil) } else {
-                sway = value("sway_sampling_coef", Double.self, "a number or null").map { .some($0) }
+        var settings: [String: SettingValue] = [:]
+        for setting in SynthesisSetting.all {
+            guard let raw = value(setting.name, SettingValue.self, setting.expected) else { continue }
+            do { settings[setting.name] = try setting.validate(raw) } catch let error as F5TTSError {
+                if case let .invalidArgument(_, expected, found) = error { problem(setting.name, "expected \(expected), found \(found)") }
             }
         }
-        if case let .some(.some(coef)) = sway, !coef.isFinite { problem("sway_sampling_coef", "must be a finite number") }
-        let crossFade = value("cross_fade_duration", Double.self, "a number of seconds")
-        if let crossFade, !(crossFade >= 0 && crossFade.isFinite) { problem("cross_fade_duration", "must be 0 or more seconds, got \(crossFade)") }
-        let removeSilence = value("remove_silence", Bool.self, "true or false")
 
         guard problems.isEmpty, let id, let text else { throw LineProblems(problems) }
-        job = BatchJob(line: line, id: id, text: text, voice: voice, refAudio: refAudio, refText: refText, output: output, seed: seed,
-                       speed: speed, nfeStep: nfeStep, cfgStrength: cfgStrength, swaySamplingCoef: sway,
-                       crossFadeDuration: crossFade, removeSilence: removeSilence)
+        job = BatchJob(line: line, id: id, text: text, voice: voice, refAudio: refAudio, refText: refText, output: output, settings: settings)
     }
 }
 
@@ -143,13 +124,9 @@ extension BatchJob {
     /// `seedOverride` (a `--seed` for every job), else derived from the id.
     public func options(base: SynthesisOptions, seedOverride: UInt64?) -> SynthesisOptions {
         var o = base
-        o.seed = seed ?? seedOverride ?? StableHash.defaultSeed(id: id)
-        o.speed = speed ?? o.speed
-        o.steps = nfeStep ?? o.steps
-        o.cfgStrength = cfgStrength ?? o.cfgStrength
-        if let swaySamplingCoef { o.swaySamplingCoef = swaySamplingCoef }
-        o.crossFadeDuration = crossFadeDuration ?? o.crossFadeDuration
-        o.removeSilence = removeSilence ?? o.removeSilence
+        o.seed = seedOverride ?? StableHash.defaultSeed(id: id)
+        // Checked when the line was read.
+        try! o.apply(settings)
         return o
     }
 }

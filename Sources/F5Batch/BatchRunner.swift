@@ -191,28 +191,28 @@ public final class BatchRunner {
         let attempt: Int
         if case let .record(previous) = store.read(job.job.id) { attempt = previous.attempt + 1 } else { attempt = 1 }
         let synthesizer = try loadedSynthesizer()
-        let clock = Stopwatch()
+        let started = ContinuousClock.now
         var record = ResultRecord(id: job.job.id, status: .ok, error: nil, output: job.job.output, seconds: 0, audioSeconds: 0,
                                   realTimeFactor: 0, sha256: nil, inputHash: job.inputHash, seed: job.options.seed,
                                   shard: settings.shard.description, worker: Worker.name, attempt: attempt, finishedAt: "")
         do {
             let voice = try self.voice(for: job.job, synthesizer: synthesizer)
-            let result = try synthesizer.generate(text: job.job.job.text, voice: voice, options: job.options)
-            let bytes = try AudioWriter.encode(samples: result.audio, sampleRate: result.sampleRate, format: job.job.format,
-                                               sampleFormat: settings.sampleFormat, name: job.job.output)
+            let result = try synthesizer.generate(script: VoiceScript(text: job.job.job.text), voices: [VoiceScript.mainVoice: voice],
+                                                  options: job.options)
+            let bytes = try result.encoded(as: job.job.format, sampleFormat: settings.sampleFormat, name: job.job.output)
             let path = store.outputPath(job.job.output)
             let folder = (path as NSString).deletingLastPathComponent
             do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
                 throw BatchError.cannotWrite(file: folder, reason: error.localizedDescription)
             }
-            try AtomicFile.write(bytes, to: path, temporary: store.temporaryPath(job.job.id, job.job.format.fileExtension))
+            try RecordStore.writeAtomically(bytes, to: path, temporary: store.temporaryPath(job.job.id, job.job.format.fileExtension))
             record.sha256 = Digest.sha256(bytes)
-            record.audioSeconds = result.timings.audioSeconds
+            record.audioSeconds = Double(result.audio.count) / Double(result.sampleRate)
         } catch {
             record.status = .failed
             record.error = (error as? LocalizedError)?.errorDescription ?? "\(error)"
         }
-        record.seconds = clock.elapsed
+        record.seconds = Self.seconds(since: started)
         record.realTimeFactor = record.audioSeconds > 0 ? record.seconds / record.audioSeconds : 0
         record.finishedAt = ISO8601DateFormatter().string(from: Date())
         try store.write(record)
@@ -221,10 +221,10 @@ public final class BatchRunner {
 
     private func loadedSynthesizer() throws -> Synthesizer {
         if let synthesizer { return synthesizer }
-        let clock = Stopwatch()
+        let started = ContinuousClock.now
         let made = try makeSynthesizer()
         synthesizer = made
-        report(.loaded(seconds: clock.elapsed))
+        report(.loaded(seconds: Self.seconds(since: started)))
         return made
     }
 
@@ -238,6 +238,11 @@ public final class BatchRunner {
         }
         currentVoice = (key, prepared)
         return try prepared.get()
+    }
+
+    private static func seconds(since start: ContinuousClock.Instant) -> Double {
+        let d = ContinuousClock.now - start
+        return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
     }
 
     static func voiceKey(_ job: JobFile.ResolvedJob) -> String { job.referenceAudio + "\u{0}" + job.transcript }

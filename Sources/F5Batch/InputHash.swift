@@ -32,14 +32,5 @@ public struct JobInputs: Encodable {
 /// One name for the weights a synthesis ran on: the bundles' checksum lists (which cover every tensor
 /// byte), the vocabulary and the convention in force. Cheap: nothing is loaded or hashed beyond those.
 public enum ModelIdentity {
-    public static func of(_ files: ModelFiles) -> String {
-        var parts: [String] = []
-        for bundle in [files.f5, files.vocoder] {
-            parts.append((try? bundle.tree.region(Checksums.fileName).text())
-                         ?? (try? bundle.tree.region("manifest.json").text()) ?? bundle.tree.displayName)
-        }
-        parts.append(files.vocabularyText)
-        parts.append(files.f5.conventionOverride?.rawValue ?? "manifest")
-        return Digest.sha256(Data(parts.joined(separator: "\u{0}").utf8))
-    }
+    public static func of(_ files: ModelFiles) -> String { Digest.sha256(Data(files.identityText.utf8)) }
 }

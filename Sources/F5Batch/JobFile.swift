@@ -29,7 +29,7 @@ public struct JobFile: Sendable {
     /// Reads and checks `path`. `voices` resolves `"voice"`, and `defaultVoice` is used by jobs that give
     /// neither a voice nor a clip. Throws `BatchError.invalidJobs` listing every bad line.
     public init(path: String, outputDirectory: String, voices: VoiceLibrary, defaultVoice: String? = nil,
-                format: AudioFormat = .wav) throws {
+                format: AudioFormat) throws {
         self.path = path
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {

@@ -1,11 +1,10 @@
 import Crypto
+import F5TTS
 import Foundation
 #if canImport(Glibc)
 import Glibc
-private let systemWrite = Glibc.write
 #else
 import Darwin
-private let systemWrite = Darwin.write
 #endif
 
 /// What one finished job left: `<out>/.f5tts-batch/records/<id>.json`, written atomically after its output.
@@ -104,7 +103,7 @@ public struct RecordStore: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let data = try encoder.encode(record) + Data("\n".utf8)
-        try AtomicFile.write(data, to: recordPath(record.id), temporary: temporaryPath(record.id, "json"))
+        try Self.writeAtomically(data, to: recordPath(record.id), temporary: temporaryPath(record.id, "json"))
     }
 
     /// A temporary name for `id`'s files: `tmp/<id>~<pid>.<ext>` (`~` never occurs in an id).
@@ -134,36 +133,12 @@ public struct RecordStore: Sendable {
     }
 }
 
-/// Whole files or nothing: written under a temporary name, flushed to disk, renamed over the destination,
-/// and the folder flushed, so a crash at any moment leaves the old file or the new one.
-public enum AtomicFile {
-    public static func write(_ data: Data, to path: String, temporary: String) throws {
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw BatchError.cannotWrite(file: temporary, reason: String(cString: strerror(errno))) }
-        var failure: String?
-        data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) in
-            var offset = 0
-            while offset < bytes.count {
-                let n = systemWrite(fd, bytes.baseAddress! + offset, bytes.count - offset)
-                if n < 0 { if errno == EINTR { continue }; failure = String(cString: strerror(errno)); return }
-                offset += n
-            }
+extension RecordStore {
+    /// `AtomicFile.write` (whole files or nothing), its failure as a `BatchError`.
+    static func writeAtomically(_ data: Data, to path: String, temporary: String) throws {
+        do { try AtomicFile.write(data, to: path, temporary: temporary) } catch {
+            throw BatchError.cannotWrite(file: error.file, reason: error.reason)
         }
-        if failure == nil && fsync(fd) != 0 { failure = String(cString: strerror(errno)) }
-        close(fd)
-        if failure == nil && rename(temporary, path) != 0 { failure = String(cString: strerror(errno)) }
-        if let failure {
-            unlink(temporary)
-            throw BatchError.cannotWrite(file: path, reason: failure)
-        }
-        syncFolder((path as NSString).deletingLastPathComponent)
-    }
-
-    static func syncFolder(_ folder: String) {
-        let fd = open(folder.isEmpty ? "." : folder, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return }
-        fsync(fd)
-        close(fd)
     }
 }
 

@@ -1,3 +1,6 @@
+import F5Audio
+import F5Bundle
+import F5Compute
 import F5TTS
 import Foundation
 

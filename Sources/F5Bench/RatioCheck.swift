@@ -1,3 +1,6 @@
+import F5Audio
+import F5Bundle
+import F5Compute
 import F5TTS
 
 /// Compares machine-independent ratios of two reports (never absolute times: these machines are noisy).

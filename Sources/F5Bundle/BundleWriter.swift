@@ -4,7 +4,8 @@ import Foundation
 /// Q4 by the exporter's rule (`scale = max(max|row|, 1e-8)/7` in fp32, `q = clip(rint(w/scale), -8, 7)`,
 /// fp16 scales right after each tensor's packed nibbles), everything else fp16; then both indexes,
 /// the manifest, the export summary and `checksums.sha256`.
-/// Files go to a temporary folder that is renamed into place only when everything succeeded.
+/// Files go to a staging folder beside the destination that replaces it in one step
+/// (`AtomicFile.commitFolder`) only when everything succeeded: a killed run leaves the old bundle or the new.
 public final class BundleWriter {
     public let folder: String
     public let rule: QuantizationRule
@@ -142,12 +143,9 @@ public final class BundleWriter {
             guard contents.isEmpty || contents.contains("manifest.json") else {
                 throw BundleError.cannotWrite(file: folder, reason: "the folder exists and does not hold a bundle")
             }
-            do { try fm.removeItem(atPath: folder) } catch {
-                throw BundleError.cannotWrite(file: folder, reason: "cannot replace the existing folder: \(error.localizedDescription)")
-            }
         }
-        do { try fm.moveItem(atPath: staging, toPath: folder) } catch {
-            throw BundleError.cannotWrite(file: folder, reason: error.localizedDescription)
+        do { try AtomicFile.commitFolder(staging, to: folder) } catch {
+            throw BundleError.cannotWrite(file: error.file, reason: error.reason)
         }
     }
 

@@ -6,6 +6,8 @@ import Darwin
 #endif
 
 /// A read-only memory map of a whole file. Weights are viewed in place, never copied at load.
+/// `@unchecked Sendable`: `base` points into a PROT_READ mapping that nothing writes and that lives until
+/// deinit, so any thread may read it.
 public final class MappedFile: @unchecked Sendable {
     public let path: String
     public let count: Int
@@ -55,7 +57,7 @@ public final class MappedFile: @unchecked Sendable {
 }
 
 /// A byte range inside a mapped file (a whole file, or a member of a tar archive). Keeps the map alive.
-public struct ByteRegion: @unchecked Sendable {
+public struct ByteRegion: Sendable {
     public let file: MappedFile
     public let offset: Int
     public let count: Int

@@ -2,7 +2,7 @@ import Foundation
 
 /// A `.safetensors` file read in place: an 8-byte little-endian header length, a JSON header
 /// `{name: {dtype, shape, data_offsets: [begin, end]}, "__metadata__": {...}}`, then the data.
-public final class SafetensorsFile: @unchecked Sendable {
+public final class SafetensorsFile: Sendable {
     public struct Entry: Sendable {
         public let name: String
         public let dtype: String

@@ -2,14 +2,16 @@ import Foundation
 
 /// An uncompressed tar archive read in place: members are located through their headers and
 /// exposed as regions of the one memory map (ustar, GNU long names and pax `path`/`size` records).
-public final class TarArchive: @unchecked Sendable {
+public final class TarArchive: Sendable {
     public let file: MappedFile
     /// Regular-file members by path (without a leading "./"), in archive order.
-    public private(set) var members: [(path: String, region: ByteRegion)] = []
+    public let members: [(path: String, region: ByteRegion)]
 
     public init(path: String) throws {
         file = try MappedFile(path: path)
-        try parse()
+        var parser = TarParser(file: file)
+        try parser.parse()
+        members = parser.members
     }
 
     public func member(_ path: String) -> ByteRegion? {
@@ -17,15 +19,21 @@ public final class TarArchive: @unchecked Sendable {
         return members.first { $0.path == wanted }?.region
     }
 
-    private static func normalize(_ path: String) -> String {
+    fileprivate static func normalize(_ path: String) -> String {
         var p = path
         while p.hasPrefix("./") { p.removeFirst(2) }
         return p
     }
+}
+
+/// Walks the headers of an archive's mapping once, collecting its regular files.
+private struct TarParser {
+    let file: MappedFile
+    var members: [(path: String, region: ByteRegion)] = []
 
     private func fail(_ reason: String) -> BundleError { .malformedArchive(file: file.path, reason: reason) }
 
-    private func parse() throws {
+    mutating func parse() throws {
         let bytes = UnsafeRawBufferPointer(start: file.base, count: file.count)
         var position = 0
         var longName: String?

@@ -3,6 +3,7 @@
 /// The tensor is flattened in C order to `[rows, cols]` (`cols` = product of the trailing
 /// dimensions) and stored in the nibble layout of `Q4Codec`; one little-endian fp16 scale per row
 /// follows the packed bytes.
+/// `@unchecked Sendable`: the pointers view a read-only mapping that `storage` keeps alive.
 public struct Q4Tensor: @unchecked Sendable {
     public let name: String
     public let shape: [Int]
@@ -86,6 +87,7 @@ public enum DenseType: String, Sendable, CaseIterable {
 }
 
 /// A dense little-endian tensor viewed in place inside a mapped file.
+/// `@unchecked Sendable`: `data` views a read-only mapping that `storage` keeps alive.
 public struct DenseTensor: @unchecked Sendable {
     public let name: String
     public let shape: [Int]

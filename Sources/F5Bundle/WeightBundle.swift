@@ -1,7 +1,7 @@
 import Foundation
 
 /// A validated F5 or Vocos weight bundle whose tensors are views into memory-mapped files.
-public final class WeightBundle: @unchecked Sendable {
+public final class WeightBundle: Sendable {
     public let manifest: BundleManifest
     public let tree: FileTree
     public let q4Tensors: [String: Q4Tensor]
@@ -13,9 +13,9 @@ public final class WeightBundle: @unchecked Sendable {
     public let tensorBytes: Int
 
     public var format: String { manifest.format }
-    /// Replaces the manifest's RoPE / text-mask convention (which one a published bundle was trained with
-    /// is not always certain); set before a model is built from the bundle.
-    public var conventionOverride: F5Convention?
+    /// The convention the loader was told to use instead of the manifest's RoPE / text-mask convention
+    /// (which one a published bundle was trained with is not always certain).
+    public let conventionOverride: F5Convention?
     /// The manifest's DiT architecture, with `conventionOverride` applied.
     public var f5Architecture: F5Architecture? {
         guard let a = manifest.f5Architecture else { return nil }
@@ -23,7 +23,7 @@ public final class WeightBundle: @unchecked Sendable {
     }
     /// Where the convention in force comes from, for `inspect` and messages.
     public var conventionSource: String {
-        if conventionOverride != nil { return "given on the command line (--convention)" }
+        if conventionOverride != nil { return "given by the caller, replacing the manifest's" }
         return manifest.conventionRecorded ? "recorded in manifest.json"
             : "assumed: manifest.json records neither pe_attn_head nor text_mask_padding (the published v0 export)"
     }
@@ -35,18 +35,19 @@ public final class WeightBundle: @unchecked Sendable {
         denseTensors["transformer.text_embed.text_embed.weight"].map { $0.shape[0] - 1 }
     }
 
-    /// Loads a bundle folder, or the folder of a given `manifest.json`.
-    public static func load(path: String) throws -> WeightBundle {
+    /// Loads a bundle folder, or the folder of a given `manifest.json`; `convention` replaces the manifest's.
+    public static func load(path: String, convention: F5Convention? = nil) throws -> WeightBundle {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw BundleError.cannotOpen(file: path, reason: "no such file or directory")
         }
         let folder = isDirectory.boolValue ? path : (path as NSString).deletingLastPathComponent
-        return try load(tree: .directory(folder.isEmpty ? "." : folder))
+        return try load(tree: .directory(folder.isEmpty ? "." : folder), convention: convention)
     }
 
-    /// Loads and validates the bundle whose `manifest.json` sits at the root of `tree`.
-    public static func load(tree: FileTree) throws -> WeightBundle {
+    /// Loads and validates the bundle whose `manifest.json` sits at the root of `tree`; `convention`
+    /// replaces the manifest's.
+    public static func load(tree: FileTree, convention: F5Convention? = nil) throws -> WeightBundle {
         let manifestName = tree.path(of: "manifest.json")
         let manifest: BundleManifest = try decodeJSON(try tree.region("manifest.json"), name: manifestName)
         guard manifest.format == BundleFormat.f5 || manifest.format == BundleFormat.vocos else {
@@ -79,15 +80,16 @@ public final class WeightBundle: @unchecked Sendable {
         bytes += denseData.count
         let bundle = WeightBundle(
             manifest: manifest, tree: tree, q4: q4, dense: dense, q4Names: q4Names,
-            denseNames: denseIndex.keys.sorted { denseIndex[$0]!.offset < denseIndex[$1]!.offset }, tensorBytes: bytes)
+            denseNames: denseIndex.keys.sorted { denseIndex[$0]!.offset < denseIndex[$1]!.offset }, tensorBytes: bytes,
+            convention: convention)
         try bundle.validateArchitecture()
         return bundle
     }
 
     private init(manifest: BundleManifest, tree: FileTree, q4: [String: Q4Tensor], dense: [String: DenseTensor],
-                 q4Names: [String], denseNames: [String], tensorBytes: Int) {
+                 q4Names: [String], denseNames: [String], tensorBytes: Int, convention: F5Convention?) {
         self.manifest = manifest; self.tree = tree; self.q4Tensors = q4; self.denseTensors = dense
-        self.q4Names = q4Names; self.denseNames = denseNames; self.tensorBytes = tensorBytes
+        self.q4Names = q4Names; self.denseNames = denseNames; self.tensorBytes = tensorBytes; self.conventionOverride = convention
     }
 
     // MARK: Access

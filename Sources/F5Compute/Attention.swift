@@ -11,7 +11,7 @@ public enum Attention {
     /// a multiple of 16). `.fp32` with AVX-512 and headDim a multiple of 16 is the fused fp32 C kernel
     /// (ck_attention_head); otherwise each task runs single-threaded sgemm on its query blocks.
     /// `batch` items of n rows each lie `itemStride` floats apart; all of them run as one region whose tasks
-    /// are fixed row ranges of one (item, head), so the split does not depend on the thread count.
+    /// are whole (item, head) pairs, so the split does not depend on the thread count.
     public static func forward(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
                                out: UnsafeMutablePointer<Float>, n: Int, heads: Int, headDim: Int,
                                rowStride: Int? = nil, batch: Int = 1, itemStride: Int? = nil, queryBlock: Int = 64,
@@ -20,7 +20,7 @@ public enum Attention {
         precondition(ld >= heads * headDim && queryBlock > 0, "row stride too small for heads x headDim")
         guard n > 0, heads > 0, headDim > 0, batch > 0 else { return }
         let scale = 1 / Float(headDim).squareRoot()
-        let items = Items(n: n, heads: heads, headDim: headDim, batch: batch, stride: itemStride ?? n * ld, queryBlock: queryBlock)
+        let items = Items(n: n, heads: heads, headDim: headDim, batch: batch, stride: itemStride ?? n * ld)
         switch kind {
         case .int8:
             precondition(headDim % 2 == 0 && headDim <= 256, "int8 attention needs an even headDim <= 256")
@@ -47,21 +47,18 @@ public enum Attention {
         }
     }
 
-    /// The tasks of one attention region: each (item, head) cut into row ranges of `blocksPerTask` query blocks.
+    /// The tasks of one attention region: one per (item, head), all of equal work. A task packs its head's K
+    /// and V once; cutting a head into row ranges repacks them per range, which costs ~4 % of the head's work
+    /// each time (int8 kernel, N = 1212), so heads stay whole: 2 x 16 of them divide evenly over 2, 4, 8, 16 and
+    /// 32 threads.
     private struct Items {
-        let n, heads, headDim, batch, stride, queryBlock: Int
-        /// Query blocks per task: each task packs its head's K and V once (n x headDim), which 4 blocks of 64
-        /// queries outweigh 128 times; N = 1212 and 16 heads give 80 tasks per item.
-        static let blocksPerTask = 4
+        let n, heads, headDim, batch, stride: Int
 
         /// `kernel(offset, row0, row1, scratch)`: the head at `offset` (item and column) for rows row0 ..< row1.
         func run(_ name: String, scratchBytes: Int, _ kernel: (Int, Int, Int, UnsafeMutableRawPointer) -> Void) {
-            let blocks = (n + queryBlock - 1) / queryBlock
-            let parts = (blocks + Self.blocksPerTask - 1) / Self.blocksPerTask
-            ComputeThreads.parallelFor(name, tasks: batch * heads * parts) { task in
-                let part = task % parts, head = task / parts % heads, item = task / (parts * heads)
-                let row0 = part * Self.blocksPerTask * queryBlock, row1 = min(n, row0 + Self.blocksPerTask * queryBlock)
-                Scratch.with(bytes: scratchBytes) { kernel(item * stride + head * headDim, row0, row1, $0) }
+            ComputeThreads.parallelFor(name, tasks: batch * heads) { task in
+                let head = task % heads, item = task / heads
+                Scratch.with(bytes: scratchBytes) { kernel(item * stride + head * headDim, 0, n, $0) }
             }
         }
     }

@@ -36,7 +36,7 @@ public final class DirectInt4Linear: LinearLayer {
     let activations: ActivationPrecision
     /// Output rows and columns of one GEMM task. Tasks are fixed pieces of the output, so the work splits the
     /// same way on any number of threads (and the sums are exact int32 anyway): 96 rows are whole tiles of
-    /// every kernel (6 rows, or 4 for AVX2 int8), 64 columns the zmm tile's 4 panels. A few rows (a GEMV)
+    /// every kernel (6 rows on zmm, 8 or 4 on ymm), 64 columns the zmm tile's 4 panels. A few rows (a GEMV)
     /// take wider pieces: a task there is memory-bound and short.
     static let taskRows = 96
     static let taskColumns = 64

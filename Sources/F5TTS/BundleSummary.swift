@@ -1,4 +1,5 @@
 import F5Bundle
+import F5Compute
 import Foundation
 
 /// What `f5tts inspect` reports about one bundle (Codable; snake_case keys in JSON).

@@ -1,5 +1,6 @@
 import F5Bundle
 import Foundation
+import Synchronization
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -34,11 +35,11 @@ public struct Downloader: Sendable {
 
     /// Downloads everything and verifies it; `progress` gets (file, bytes so far, total when known).
     @discardableResult
-    public func run(progress: @escaping (String, Int, Int?) -> Void = { _, _, _ in }) throws -> [Checksums.Result] {
+    public func run(progress: @escaping @Sendable (String, Int, Int?) -> Void = { _, _, _ in }) throws -> [Checksums.Result] {
         try F5TTSError.wrapping { try download(progress: progress) }
     }
 
-    private func download(progress: @escaping (String, Int, Int?) -> Void) throws -> [Checksums.Result] {
+    private func download(progress: @escaping @Sendable (String, Int, Int?) -> Void) throws -> [Checksums.Result] {
         try createDirectory(directory)
         try fetch(Checksums.fileName, progress: progress, resume: false)
         let tree = FileTree.directory(directory)
@@ -61,8 +62,9 @@ public struct Downloader: Sendable {
         }
     }
 
-    /// One file streamed into `name.part`, continued from where an earlier attempt stopped, then renamed.
-    private func fetch(_ name: String, progress: @escaping (String, Int, Int?) -> Void, resume: Bool) throws {
+    /// One file streamed into `name.part`, continued from where an earlier attempt stopped, then put in
+    /// place whole (`AtomicFile.commit`).
+    private func fetch(_ name: String, progress: @escaping @Sendable (String, Int, Int?) -> Void, resume: Bool) throws {
         let final = (directory as NSString).appendingPathComponent(name)
         let partial = final + ".part"
         let fm = FileManager.default
@@ -76,79 +78,94 @@ public struct Downloader: Sendable {
         transfer.done.wait()
         session.finishTasksAndInvalidate()
         if let error = transfer.error { throw error }
-        try? fm.removeItem(atPath: final)
-        do { try fm.moveItem(atPath: partial, toPath: final) } catch {
-            throw F5TTSError.cannotWrite(file: final, reason: error.localizedDescription)
+        do { try AtomicFile.commit(partial, to: final) } catch {
+            throw F5TTSError.cannotWrite(file: error.file, reason: error.reason)
         }
     }
 }
 
 /// Streams one response body to disk as it arrives, so an interrupted download leaves a `.part` file to resume.
-private final class Transfer: NSObject, URLSessionDataDelegate, @unchecked Sendable {
+/// URLSession calls the delegate on its own queue while `fetch` waits on `done`: the mutable state is in a Mutex.
+private final class Transfer: NSObject, URLSessionDataDelegate, Sendable {
     let name: String
     let partial: String
     let resumeFrom: Int
-    let progress: (String, Int, Int?) -> Void
+    let progress: @Sendable (String, Int, Int?) -> Void
     let done = DispatchSemaphore(value: 0)
-    var error: Error?
-    private var handle: FileHandle?
-    private var written = 0
-    private var total: Int?
+    private struct State {
+        var error: Error?
+        var handle: FileHandle?
+        var written = 0
+        var total: Int?
+    }
+    private let state = Mutex(State())
 
-    init(name: String, partial: String, resumeFrom: Int, progress: @escaping (String, Int, Int?) -> Void) {
+    var error: Error? { state.withLock { $0.error } }
+
+    init(name: String, partial: String, resumeFrom: Int, progress: @escaping @Sendable (String, Int, Int?) -> Void) {
         self.name = name; self.partial = partial; self.resumeFrom = resumeFrom; self.progress = progress
     }
 
     func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
                     completionHandler: @escaping (URLSession.ResponseDisposition) -> Void) {
+        completionHandler(state.withLock { start(response, &$0) })
+    }
+
+    private func start(_ response: URLResponse, _ state: inout State) -> URLSession.ResponseDisposition {
         let url = response.url?.absoluteString ?? name
         guard let http = response as? HTTPURLResponse else {
-            error = F5TTSError.transfer(url: url, reason: "no HTTP response")
-            return completionHandler(.cancel)
+            state.error = F5TTSError.transfer(url: url, reason: "no HTTP response")
+            return .cancel
         }
         switch http.statusCode {
         case 200:  // the whole body: start over
-            written = 0
+            state.written = 0
             guard FileManager.default.createFile(atPath: partial, contents: nil) else {
-                error = F5TTSError.cannotWrite(file: partial, reason: "cannot create the file")
-                return completionHandler(.cancel)
+                state.error = F5TTSError.cannotWrite(file: partial, reason: "cannot create the file")
+                return .cancel
             }
         case 206:
-            written = resumeFrom
+            state.written = resumeFrom
         case 416 where resumeFrom > 0:  // nothing left to fetch
-            return completionHandler(.cancel)
+            return .cancel
         default:
-            error = F5TTSError.http(url: url, status: http.statusCode)
-            return completionHandler(.cancel)
+            state.error = F5TTSError.http(url: url, status: http.statusCode)
+            return .cancel
         }
-        total = http.value(forHTTPHeaderField: "Content-Range").flatMap { $0.split(separator: "/").last.flatMap { Int($0) } }
+        state.total = http.value(forHTTPHeaderField: "Content-Range").flatMap { $0.split(separator: "/").last.flatMap { Int($0) } }
             ?? http.value(forHTTPHeaderField: "Content-Length").flatMap { Int($0) }
-        handle = FileHandle(forWritingAtPath: partial)
-        if handle == nil {
-            error = F5TTSError.cannotWrite(file: partial, reason: "cannot open for writing")
-            return completionHandler(.cancel)
+        state.handle = FileHandle(forWritingAtPath: partial)
+        guard let handle = state.handle else {
+            state.error = F5TTSError.cannotWrite(file: partial, reason: "cannot open for writing")
+            return .cancel
         }
-        _ = try? handle?.seekToEnd()
-        completionHandler(.allow)
+        _ = try? handle.seekToEnd()
+        return .allow
     }
 
     func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
-        do {
-            try handle?.write(contentsOf: data)
-            written += data.count
-            progress(name, written, total)
-        } catch {
-            self.error = F5TTSError.cannotWrite(file: partial, reason: error.localizedDescription)
-            dataTask.cancel()
+        let report: (Int, Int?)? = state.withLock { state in
+            do {
+                try state.handle?.write(contentsOf: data)
+                state.written += data.count
+                return (state.written, state.total)
+            } catch {
+                state.error = F5TTSError.cannotWrite(file: partial, reason: error.localizedDescription)
+                return nil
+            }
         }
+        guard let (written, total) = report else { return dataTask.cancel() }
+        progress(name, written, total)
     }
 
     func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: Error?) {
-        try? handle?.close()
-        if self.error == nil, let error, (error as? URLError)?.code != .cancelled {
-            self.error = F5TTSError.transfer(
-                url: task.originalRequest?.url?.absoluteString ?? name,
-                reason: "\(error.localizedDescription) after \(written) bytes; run again to resume")
+        state.withLock { state in
+            try? state.handle?.close()
+            if state.error == nil, let error, (error as? URLError)?.code != .cancelled {
+                state.error = F5TTSError.transfer(
+                    url: task.originalRequest?.url?.absoluteString ?? name,
+                    reason: "\(error.localizedDescription) after \(state.written) bytes; run again to resume")
+            }
         }
         done.signal()
     }

@@ -1,3 +1,4 @@
+import F5Model
 import Foundation
 
 /// What one DiT forward computes at its stages, for comparing execution paths on the same inputs.

@@ -1,11 +1,12 @@
 import F5Bundle
+import F5Text
 import Foundation
 
 /// The bundles one synthesis needs, found and loaded from the paths a user gives: the F5 bundle, the
 /// Vocos bundle (inside the same package, or beside the model folder, unless given) and the vocabulary (a
 /// `*vocab*.txt` in the package or beside it, unless given; F5-TTS's own vocabulary otherwise), checked
 /// to fit together.
-public struct ModelFiles: @unchecked Sendable {
+public struct ModelFiles: Sendable {
     /// The F5 DiT bundle.
     public let f5: WeightBundle
     /// The Vocos bundle.
@@ -14,6 +15,19 @@ public struct ModelFiles: @unchecked Sendable {
     public let vocabularyText: String
     /// Where the vocabulary came from, for messages.
     public let vocabularySource: String
+
+    /// What names these weights: the bundles' checksum lists (which cover every tensor byte, else their
+    /// manifests), the vocabulary and the convention in force. Cheap: nothing is loaded or hashed.
+    public var identityText: String {
+        var parts: [String] = []
+        for bundle in [f5, vocoder] {
+            parts.append((try? bundle.tree.region(Checksums.fileName).text())
+                         ?? (try? bundle.tree.region("manifest.json").text()) ?? bundle.tree.displayName)
+        }
+        parts.append(vocabularyText)
+        parts.append(f5.conventionOverride?.rawValue ?? "manifest")
+        return parts.joined(separator: "\u{0}")
+    }
 
     /// Finds and loads the bundles. `convention` replaces the manifest's RoPE / text-mask convention.
     public static func locate(model: String, vocoder vocoderPath: String? = nil, vocabulary vocabularyPath: String? = nil,
@@ -29,8 +43,7 @@ public struct ModelFiles: @unchecked Sendable {
         guard let f5Tree = package.tree(format: BundleFormat.f5) else {
             throw F5TTSError.notFound(what: "\(BundleFormat.f5) bundle", searched: model, hint: "give the model with --model")
         }
-        let f5 = try WeightBundle.load(tree: f5Tree)
-        f5.conventionOverride = convention
+        let f5 = try WeightBundle.load(tree: f5Tree, convention: convention)
         // A bundle folder's neighbours count: the synthetic layout keeps f5tts/, vocos/ and vocab.txt side by side.
         let neighbourhood = isBundleFolder(model) ? try? ModelPackage.open(path: (model as NSString).deletingLastPathComponent) : nil
 

@@ -33,7 +33,7 @@ extension Synthesizer {
                                                    parts: parts, hop: vocoder.architecture.hopLength, sampleRate: sampleRate)
         let voice = Voice(reference: original.reference, transcript: newText, mel: cond, melFrames: frames,
                           preparationSeconds: original.preparationSeconds + clock.lap())
-        let ids = try F5TTSError.wrapping { vocabulary.ids(of: try frontEnd.tokens(for: newText, argument: "new text")) }
+        let ids = try F5TTSError.wrapping { vocabulary.ids(of: try frontEnd.tokens(for: newText)) }
         guard !ids.isEmpty else { throw F5TTSError.text(.emptyText(argument: "new text")) }
         // speech_edit.py asks for the conditioning's length; CFM.sample makes it one frame longer.
         let total = FlowSampler.frameCount(condFrames: frames, textIDs: ids, requestedFrames: frames)

@@ -5,7 +5,7 @@ import Foundation
 
 /// What a synthesis does, with the reference pipeline's defaults (or the bundle's, when its manifest
 /// carries inference settings). Codable with F5-TTS's own field names (`nfe_step`, `cfg_strength`, ...),
-/// every field optional when decoding, so programs can store and pass it around.
+/// every field optional when decoding; the names, ranges and checks are `SynthesisSetting.all`'s.
 public struct SynthesisOptions: Codable, Equatable, Sendable {
     /// Sampling steps (`nfe_step`).
     public var steps = SamplerOptions.defaultSteps
@@ -45,32 +45,14 @@ public struct SynthesisOptions: Codable, Equatable, Sendable {
         case noiseGenerator = "noise_generator", shortFirstChunk = "short_first_chunk"
     }
 
-    /// Absent fields keep their defaults.
+    /// Absent fields keep their defaults; the table's settings are checked as every front end checks them.
     public init(from decoder: Decoder) throws {
+        self.init()
+        try apply(SynthesisSetting.values(in: decoder))
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        steps = try c.decodeIfPresent(Int.self, forKey: .steps) ?? steps
-        cfgStrength = try c.decodeIfPresent(Double.self, forKey: .cfgStrength) ?? cfgStrength
-        if c.contains(.swaySamplingCoef) { swaySamplingCoef = try c.decodeIfPresent(Double.self, forKey: .swaySamplingCoef) }
-        speed = try c.decodeIfPresent(Double.self, forKey: .speed) ?? speed
-        fixedDuration = try c.decodeIfPresent(Double.self, forKey: .fixedDuration)
         fixedFrames = try c.decodeIfPresent(Int.self, forKey: .fixedFrames)
-        crossFadeDuration = try c.decodeIfPresent(Double.self, forKey: .crossFadeDuration) ?? crossFadeDuration
-        targetRMS = try c.decodeIfPresent(Double.self, forKey: .targetRMS) ?? targetRMS
-        removeSilence = try c.decodeIfPresent(Bool.self, forKey: .removeSilence) ?? removeSilence
-        method = try c.decodeIfPresent(ODEMethod.self, forKey: .method) ?? method
-        seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? seed
         noiseGenerator = try c.decodeIfPresent(NoiseGenerator.Kind.self, forKey: .noiseGenerator) ?? noiseGenerator
         shortFirstChunk = try c.decodeIfPresent(Bool.self, forKey: .shortFirstChunk) ?? shortFirstChunk
-    }
-
-    /// The defaults, overridden by the settings a bundle's manifest recommends.
-    public init(recommended settings: InferenceSettings?) {
-        if let s = settings {
-            steps = s.nfeSteps ?? steps
-            cfgStrength = s.cfgStrength ?? cfgStrength
-            swaySamplingCoef = s.swaySamplingCoef ?? swaySamplingCoef
-            speed = s.speed ?? speed
-        }
     }
 
     var samplerOptions: SamplerOptions {

@@ -4,6 +4,7 @@ import F5Compute
 import F5Model
 import F5Text
 import Foundation
+import Synchronization
 
 /// Text to speech with the reference pipeline's steps: a voice prepared from a reference clip, the text
 /// normalised, tokenized and chunked, each chunk sampled by the flow-matching DiT and vocoded, the chunks
@@ -17,6 +18,8 @@ import Foundation
 /// ```
 ///
 /// One synthesis runs at a time: calls from several threads or tasks wait for each other.
+/// `@unchecked Sendable`: everything is immutable after init except the DiT's workspace and the backend's
+/// scratch, which `run` only touches holding `lock`.
 public final class Synthesizer: @unchecked Sendable {
     /// The bundles the model was built from.
     public let files: ModelFiles
@@ -139,25 +142,77 @@ public final class Synthesizer: @unchecked Sendable {
         try generate(text: text, voice: voice, options: options, noise: noise, progress: progress, shouldStop: nil, onAudio: onAudio)
     }
 
-    /// `generate` as a stream of its pieces. Cancelling the consuming task, or dropping the stream, stops
-    /// the synthesis within one sampling step (the stream then ends with `CancellationError`). Streams run
-    /// one after another, in the order they were made, on a thread of their own: the synthesis keeps every
-    /// core busy and must not hold Swift concurrency's few threads.
+    /// `generate` as a stream of its pieces: `stream(script:)` for a text in one voice.
     public func stream(text: String, voice: Voice, options: SynthesisOptions = SynthesisOptions(),
                        noise: [Float]? = nil) -> AsyncThrowingStream<AudioChunk, Error> {
+        stream(script: VoiceScript(text: text), voices: [VoiceScript.mainVoice: voice], options: options, noise: noise)
+    }
+
+    /// Speaks every part of `script` in its voice (`voices` holds one for each name the parts use), one
+    /// part after another: the whole script as one result per part, and the audio of all of them joined.
+    /// A voice's entry in `voiceSpeeds` replaces `options.speed` for its parts (F5-TTS's `[voices.NAME]
+    /// speed`). With `removeSilence` and several parts, silence is removed once from the whole, as
+    /// `infer_cli` does, and `onAudio` gets that in one piece at the end; otherwise it gets each part's
+    /// pieces as they are made, `isLast` on the script's last.
+    public func generate(script: VoiceScript, voices: [String: Voice], options: SynthesisOptions = SynthesisOptions(),
+                         voiceSpeeds: [String: Double] = [:], noise: [Float]? = nil, progress: ((Progress) -> Void)? = nil,
+                         onAudio: ((AudioChunk) -> Void)? = nil) throws -> ScriptResult {
+        try generate(script: script, voices: voices, options: options, voiceSpeeds: voiceSpeeds, noise: noise, progress: progress,
+                     shouldStop: nil, onAudio: onAudio)
+    }
+
+    /// `generate(script:)` as a stream of its pieces. The script holds its place: its parts run one after
+    /// another with nothing in between. Cancelling the consuming task, or dropping the stream, stops the
+    /// synthesis within one sampling step (the stream then ends with `CancellationError`). Streams run
+    /// one after another, in the order they were made, on a thread of their own: the synthesis keeps every
+    /// core busy and must not hold Swift concurrency's few threads.
+    public func stream(script: VoiceScript, voices: [String: Voice], options: SynthesisOptions = SynthesisOptions(),
+                       voiceSpeeds: [String: Double] = [:], noise: [Float]? = nil) -> AsyncThrowingStream<AudioChunk, Error> {
         AsyncThrowingStream { continuation in
             let stop = StopFlag()
             continuation.onTermination = { _ in stop.raise() }
             streamQueue.async { [self] in
                 do {
-                    _ = try generate(text: text, voice: voice, options: options, noise: noise, progress: nil,
-                                     shouldStop: { stop.isRaised }) { continuation.yield($0) }
+                    _ = try generate(script: script, voices: voices, options: options, voiceSpeeds: voiceSpeeds, noise: noise,
+                                     progress: nil, shouldStop: { stop.isRaised }) { continuation.yield($0) }
                     continuation.finish()
                 } catch {
                     continuation.finish(throwing: error)
                 }
             }
         }
+    }
+
+    private func generate(script: VoiceScript, voices: [String: Voice], options: SynthesisOptions, voiceSpeeds: [String: Double],
+                          noise: [Float]?, progress: ((Progress) -> Void)?, shouldStop: (() -> Bool)?,
+                          onAudio: ((AudioChunk) -> Void)?) throws -> ScriptResult {
+        if noise != nil && script.parts.count > 1 {
+            throw F5TTSError.invalidArgument(name: "noise", expected: "a single voice part", found: "\(script.parts.count) parts")
+        }
+        let wholeSilence = options.removeSilence && script.parts.count > 1
+        var results: [SynthesisResult] = []
+        for (index, part) in script.parts.enumerated() {
+            guard let voice = voices[part.voice] else {
+                throw F5TTSError.invalidArgument(name: "voices", expected: "a voice for every part", found: "none for '\(part.voice)'")
+            }
+            var partOptions = options
+            partOptions.speed = voiceSpeeds[part.voice] ?? options.speed
+            if wholeSilence { partOptions.removeSilence = false }
+            let last = index == script.parts.count - 1
+            results.append(try generate(text: part.text, voice: voice, options: partOptions, noise: noise, progress: progress,
+                                        shouldStop: shouldStop) { piece in
+                guard !wholeSilence else { return }
+                var piece = piece
+                piece.isLast = piece.isLast && last
+                onAudio?(piece)
+            })
+        }
+        var audio = results.flatMap(\.audio)
+        if wholeSilence {
+            audio = GeneratedAudio.removingSilence(audio, sampleRate: sampleRate).samples
+            onAudio?(AudioChunk(samples: audio, sampleRate: sampleRate, textChunk: results.last!.plan.chunks.count - 1, isLast: true))
+        }
+        return ScriptResult(parts: results, audio: audio, sampleRate: sampleRate)
     }
 
     private func generate(text: String, voice: Voice, options: SynthesisOptions, noise: [Float]?, progress: ((Progress) -> Void)?,
@@ -285,10 +340,24 @@ extension SynthesisTimings {
     }
 }
 
+/// What `generate(script:)` made: each part's result (its plan, mel and timings) and the joined audio.
+public struct ScriptResult: Sendable {
+    public var parts: [SynthesisResult]
+    /// The parts' audio joined (with silence removed once from the whole when asked).
+    public var audio: [Float]
+    public var sampleRate: Int
+}
+
+extension ScriptResult {
+    /// The joined audio as the complete contents of a file of `format`.
+    public func encoded(as format: AudioFormat, sampleFormat: SampleFormat = .pcm16, name: String = "output") throws -> Data {
+        try F5TTSError.wrapping { try AudioWriter.encode(samples: audio, sampleRate: sampleRate, format: format, sampleFormat: sampleFormat, name: name) }
+    }
+}
+
 /// A flag one thread raises and another polls (a stream's consumer going away).
-private final class StopFlag: @unchecked Sendable {
-    let lock = NSLock()
-    private var raised = false
-    func raise() { lock.lock(); raised = true; lock.unlock() }
-    var isRaised: Bool { lock.lock(); defer { lock.unlock() }; return raised }
+private final class StopFlag: Sendable {
+    private let raised = Mutex(false)
+    func raise() { raised.withLock { $0 = true } }
+    var isRaised: Bool { raised.withLock { $0 } }
 }

@@ -1,4 +1,5 @@
 import F5Bundle
+import F5Text
 import Foundation
 
 /// The built-in default model: a synthetic F5 + Vocos bundle pair and the F5TTS_Base vocabulary in one folder.
@@ -8,9 +9,8 @@ public enum SyntheticModels {
         try SyntheticWeights.writeF5(preset.f5, seed: seed, to: (folder as NSString).appendingPathComponent("f5tts"))
         try SyntheticWeights.writeVocos(preset.vocos, seed: seed, to: (folder as NSString).appendingPathComponent("vocos"))
         let vocabulary = (folder as NSString).appendingPathComponent("vocab.txt")
-        try? FileManager.default.removeItem(atPath: vocabulary)
-        do { try FileManager.default.copyItem(at: Vocabulary.builtInURL, to: URL(fileURLWithPath: vocabulary)) } catch {
-            throw BundleError.cannotWrite(file: vocabulary, reason: error.localizedDescription)
+        do { try AtomicFile.write(try Data(contentsOf: Vocabulary.builtInURL), to: vocabulary) } catch {
+            throw BundleError.cannotWrite(file: vocabulary, reason: "\(error)")
         }
     }
 }

@@ -1,4 +1,5 @@
 import F5Bundle
+import F5Compute
 import Foundation
 
 /// `f5tts verify`: every checksum list that covers the path, then full structural validation of every bundle.

@@ -1,4 +1,5 @@
 import F5Audio
+import F5Text
 import Foundation
 
 /// A reference voice ready to speak with: the clip prepared as F5-TTS prepares it (silences clipped,

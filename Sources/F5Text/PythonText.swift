@@ -1,6 +1,6 @@
 /// The few Python `str` semantics the reference relies on, on Unicode scalars (Python iterates code points,
 /// not grapheme clusters, and compares them without canonical equivalence).
-enum PythonText {
+public enum PythonText {
     /// `str.isspace()`, which is also what `re`'s `\s` and `str.strip()` use (listed from CPython 3.11).
     static func isSpace(_ s: Unicode.Scalar) -> Bool {
         switch s.value {
@@ -18,7 +18,7 @@ enum PythonText {
         return scalars[first...last]
     }
 
-    static func strip(_ text: String) -> String { string(strip(ArraySlice(text.unicodeScalars))) }
+    public static func strip(_ text: String) -> String { string(strip(ArraySlice(text.unicodeScalars))) }
 
     /// `len(s.encode("utf-8"))`.
     static func utf8Count<S: Sequence>(_ scalars: S) -> Int where S.Element == Unicode.Scalar {

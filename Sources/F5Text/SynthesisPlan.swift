@@ -97,7 +97,7 @@ public struct SynthesisPlan: Codable, Equatable, Sendable {
 
         var chunks: [ChunkPlan] = []
         for (index, (text, duration)) in zip(texts, durations).enumerated() {
-            let ids = vocabulary.ids(of: try frontEnd.tokens(for: fullRef + text, argument: "text"))
+            let ids = vocabulary.ids(of: try frontEnd.tokens(for: fullRef + text))
             let frames = DurationRule.totalFrames(tokenCount: ids.count, refMelFrames: refMelFrames, duration: duration)
             guard frames <= DurationRule.maxFrames else {
                 throw TextError.tooManyFrames(chunk: index, frames: frames, limit: DurationRule.maxFrames)
@@ -131,7 +131,7 @@ public struct SynthesisPlan: Codable, Equatable, Sendable {
     /// reference would silently read all of them as spaces).
     private static func requireKnownCharacters(_ text: String, argument: String, vocabulary: Vocabulary,
                                                frontEnd: any TextFrontEnd) throws {
-        let tokens = try frontEnd.tokens(for: text, argument: argument)
+        let tokens = try frontEnd.tokens(for: text)
         let visible = tokens.filter { !$0.unicodeScalars.allSatisfy(PythonText.isSpace) }
         guard !visible.isEmpty else { throw TextError.emptyText(argument: argument) }
         guard visible.contains(where: vocabulary.contains) else {

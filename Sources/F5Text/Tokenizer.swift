@@ -1,15 +1,15 @@
 /// Text to the token strings the vocabulary maps to ids: the reference's `convert_char_to_pinyin`. A
 /// language's front end (segmentation, readings) plugs in here; plans take one.
 public protocol TextFrontEnd: Sendable {
-    /// The token list for `text`; `argument` names the text in errors (e.g. "--text").
-    func tokens(for text: String, argument: String) throws -> [String]
+    /// The token list for `text`.
+    func tokens(for text: String) throws -> [String]
 }
 
 /// The reference's own front end (`Tokenizer`): Latin-script and Chinese text alike. The Chinese data is
 /// loaded the first time a text needs it, so text without Chinese characters pays nothing for it.
 public struct ReferenceFrontEnd: TextFrontEnd {
     public init() {}
-    public func tokens(for text: String, argument: String) throws -> [String] { try Tokenizer.tokens(for: text, argument: argument) }
+    public func tokens(for text: String) throws -> [String] { try Tokenizer.tokens(for: text) }
 }
 
 /// F5-TTS 1.1.22 `convert_char_to_pinyin([text])`: rjieba 0.2.2's segments (`Segmenter`), then per segment
@@ -23,9 +23,8 @@ public enum Tokenizer {
     /// A previous token from this set suppresses the inserted space.
     private static let spaceSuppressors: Set<String> = [" ", ":", "'", "\""]
 
-    /// The token list for `text`. `argument` names the text in errors (e.g. "--text"); the only errors are
-    /// Chinese data files missing from the bundle.
-    public static func tokens(for text: String, argument: String = "text") throws -> [String] {
+    /// The token list for `text`. The only errors are Chinese data files missing from the bundle.
+    public static func tokens(for text: String) throws -> [String] {
         let scalars = text.unicodeScalars.map { replacements[$0] ?? $0 }
         var tokens: [String] = []
         tokens.reserveCapacity(scalars.count + scalars.count / 4)

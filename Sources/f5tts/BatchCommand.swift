@@ -11,8 +11,8 @@ struct BatchCommand: ParsableCommand {
         discussion: """
             One job per line: {"id": "...", "text": "...", "voice": "NAME"} (a voice in --voices-dir) or "ref_audio" + "ref_text" \
             (a clip relative to the job file, and its transcript), optionally "output" (relative to --out; default ID.FORMAT), \
-            "seed" (default: derived from the id, so any sharding gives the same audio), "speed", "nfe_step", "cfg_strength", \
-            "sway_sampling_coef", "cross_fade_duration", "remove_silence".
+            "seed" (default: derived from the id, so any sharding gives the same audio), and any synthesis setting by F5-TTS's \
+            name (\(SynthesisSetting.all.filter { $0.name != "seed" }.map(\.name).joined(separator: ", "))), checked as the flags are.
 
             The shard is --shard I/N, else SLURM_ARRAY_TASK_ID/_MIN/_STEP/_COUNT, else JOB_COMPLETION_INDEX with --shards N \
             (or F5TTS_SHARDS); a job's shard depends only on its id. Each job leaves OUT/.f5tts-batch/records/ID.json; a rerun \
@@ -76,8 +76,8 @@ struct BatchCommand: ParsableCommand {
         let files = try ModelFiles.locate(model: try model.modelPath(), vocoder: model.vocoder, vocabulary: model.vocab,
                                           convention: model.convention)
         let settings = BatchRunner.Settings(
-            outputDirectory: out, shard: shard, options: synthesis.options(recommended: files.f5.manifest.inference),
-            seedOverride: synthesis.seed, sampleFormat: sampleFormat, retryFailed: retryFailed,
+            outputDirectory: out, shard: shard, options: try synthesis.options(recommended: files.f5.manifest.inference),
+            seedOverride: synthesis.givenSeed, sampleFormat: sampleFormat, retryFailed: retryFailed,
             model: ModelIdentity.of(files), backend: compute.pathDescription)
         let runner = BatchRunner(settings: settings, jobs: file.jobs, synthesizer: { try Synthesizer(files: files, backend: backend!) },
                                  report: quiet ? { _ in } : { Self.log($0, shard: shard) })

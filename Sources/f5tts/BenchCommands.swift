@@ -1,5 +1,8 @@
 import ArgumentParser
+import F5Audio
 import F5Bench
+import F5Bundle
+import F5Compute
 import F5TTS
 import Foundation
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import F5Compute
 import F5TTS
 import Foundation
 

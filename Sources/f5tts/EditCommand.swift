@@ -1,4 +1,5 @@
 import ArgumentParser
+import F5Audio
 import F5TTS
 import Foundation
 
@@ -74,7 +75,7 @@ struct EditCommand: ParsableCommand {
         let outputPath = output.path()
         try output.prepare(outputPath)
         let synthesizer = try model.load(backend: compute)
-        let options = synthesis.options(recommended: synthesizer.files.f5.manifest.inference)
+        let options = try synthesis.options(recommended: synthesizer.files.f5.manifest.inference)
         let recording = try AudioFile.read(path: audio, budget: ReferenceAudio.editBudget)
         let bar = ProgressBar(enabled: !quiet && isatty(STDERR_FILENO) != 0)
         let result = try synthesizer.edit(audio: recording, name: audio, newText: targetText, parts: editParts, options: options,

@@ -10,7 +10,7 @@ struct InferenceConfig {
     struct VoiceEntry {
         var refAudio: String?
         var refText: String?
-        var speed: Double?
+        var speed: SettingValue?
     }
 
     var model: String?
@@ -24,7 +24,8 @@ struct InferenceConfig {
     var outputDir: String?
     var outputFile: String?
     var saveChunk: Bool?
-    var synthesis = SynthesisOptionsFile()
+    /// The synthesis settings the file gives, checked (keyed by F5-TTS's names, as in the file).
+    var synthesis: [String: SettingValue] = [:]
     var voices: [String: VoiceEntry] = [:]
 
     init() {}
@@ -55,11 +56,9 @@ struct InferenceConfig {
         outputDir = relative(try fields.string("output_dir"))
         outputFile = try fields.string("output_file")
         saveChunk = try fields.bool("save_chunk")
-        synthesis = SynthesisOptionsFile(
-            steps: try fields.int("nfe_step"), cfgStrength: try fields.number("cfg_strength"),
-            swaySamplingCoef: try fields.number("sway_sampling_coef"), speed: try fields.number("speed"),
-            fixedDuration: try fields.number("fix_duration"), crossFadeDuration: try fields.number("cross_fade_duration"),
-            targetRMS: try fields.number("target_rms"), removeSilence: try fields.bool("remove_silence"))
+        for setting in SynthesisSetting.all {
+            if let value = try fields.setting(setting) { synthesis[setting.name] = value }
+        }
         if let model, ModelOptions.f5ModelNames.contains((model as NSString).lastPathComponent),
            !FileManager.default.fileExists(atPath: model) {
             modelName = (model as NSString).lastPathComponent
@@ -73,7 +72,7 @@ struct InferenceConfig {
                 }
                 let f = Fields(table: entry, file: path, prefix: "voices.\(name).")
                 voices[name] = VoiceEntry(refAudio: relative(try f.string("ref_audio")), refText: try f.string("ref_text"),
-                                          speed: try f.number("speed"))
+                                          speed: try f.setting(SynthesisSetting.named("speed")!))
             }
         }
     }
@@ -86,9 +85,17 @@ struct InferenceConfig {
 
         func string(_ key: String) throws -> String? { try value(key, "a string") { $0.string } }
         func bool(_ key: String) throws -> Bool? { try value(key, "true or false") { $0.bool } }
-        func int(_ key: String) throws -> Int? { try value(key, "an integer") { $0.int } }
-        /// TOML keeps integers and floats apart; `speed = 1` is a number all the same.
-        func number(_ key: String) throws -> Double? { try value(key, "a number") { $0.double ?? $0.int.map(Double.init) } }
+
+        /// A synthesis setting, checked by the table (TOML keeps integers and floats apart; the table
+        /// takes `speed = 1` as a number all the same).
+        func setting(_ setting: SynthesisSetting) throws -> SettingValue? {
+            guard let raw = table[setting.name] else { return nil }
+            let value: SettingValue = raw.bool.map(SettingValue.boolean) ?? raw.int.map(SettingValue.integer)
+                ?? raw.double.map(SettingValue.number) ?? raw.string.map(SettingValue.text) ?? .other(raw.debugDescription)
+            do { return try setting.validate(value) } catch let error as F5TTSError {
+                throw ValidationError("--config \(file): \(error.renamingArgument(to: "field '\(prefix)\(setting.name)'"))")
+            }
+        }
 
         private func value<T>(_ key: String, _ expected: String, _ read: (TOMLValueConvertible) -> T?) throws -> T? {
             guard let raw = table[key] else { return nil }

@@ -1,4 +1,8 @@
 import ArgumentParser
+import F5Audio
+import F5Bundle
+import F5Compute
+import F5Model
 import F5TTS
 import Foundation
 
@@ -46,90 +50,72 @@ struct ModelOptions: ParsableArguments {
     }
 }
 
-/// How to sample, with F5-TTS's names as aliases.
+/// How to sample: one option per row of `SynthesisSetting.all`, named and checked by the table (F5-TTS's
+/// spellings are aliases), the values kept as typed until the table parses them.
 struct SynthesisArguments: ParsableArguments {
-    @Option(name: [.customLong("steps"), .customLong("nfe-step"), .customLong("nfe_step")], parsing: .unconditional,
-            help: "Sampling steps (default \(SamplerOptions.defaultSteps), or the bundle's recommendation).")
-    var steps: Int?
-
-    @Option(name: [.customLong("cfg-strength"), .customLong("cfg_strength")], parsing: .unconditional,
-            help: "Classifier-free guidance strength (default 2).")
-    var cfgStrength: Double?
-
-    @Option(name: [.customLong("sway-coef"), .customLong("sway-sampling-coef"), .customLong("sway_sampling_coef")],
-            parsing: .unconditional, help: "Sway sampling coefficient (default -1).")
-    var swayCoef: Double?
-
-    @Option(parsing: .unconditional, help: "Speaking speed (default 1.0).")
-    var speed: Double?
-
-    @Option(name: [.customLong("duration"), .customLong("fix-duration"), .customLong("fix_duration")], parsing: .unconditional,
-            help: "Total duration in seconds, reference included (replaces the duration rule).")
-    var duration: Double?
-
-    @Option(name: [.customLong("cross-fade-duration"), .customLong("cross_fade_duration")], parsing: .unconditional,
-            help: "Seconds of cross-fade between chunks (default 0.15).")
-    var crossFadeDuration: Double?
-
-    @Option(name: [.customLong("target-rms"), .customLong("target_rms")], parsing: .unconditional,
-            help: "Loudness quiet references are raised to, and the output lowered back from (default 0.1).")
-    var targetRMS: Double?
-
-    @Flag(name: [.customLong("remove-silence"), .customLong("remove_silence")],
-          help: "Cut long silences from the result, as F5-TTS's --remove_silence does.")
-    var removeSilence = false
-
-    @Option(name: [.customLong("ode-method"), .customLong("ode_method")], help: "euler (default) or midpoint.")
-    var odeMethod: ODEMethod?
-
-    @Option(parsing: .unconditional, help: "Noise seed (default: random, printed with --verbose).")
-    var seed: UInt64?
+    @Option(name: .setting("nfe_step"), parsing: .unconditional, help: .setting("nfe_step")) var steps: String?
+    @Option(name: .setting("cfg_strength"), parsing: .unconditional, help: .setting("cfg_strength")) var cfgStrength: String?
+    @Option(name: .setting("sway_sampling_coef"), parsing: .unconditional, help: .setting("sway_sampling_coef")) var swayCoef: String?
+    @Option(name: .setting("speed"), parsing: .unconditional, help: .setting("speed")) var speed: String?
+    @Option(name: .setting("fix_duration"), parsing: .unconditional, help: .setting("fix_duration")) var duration: String?
+    @Option(name: .setting("cross_fade_duration"), parsing: .unconditional, help: .setting("cross_fade_duration"))
+    var crossFadeDuration: String?
+    @Option(name: .setting("target_rms"), parsing: .unconditional, help: .setting("target_rms")) var targetRMS: String?
+    @Flag(name: .setting("remove_silence"), help: .setting("remove_silence")) var removeSilence = false
+    @Option(name: .setting("ode_method"), parsing: .unconditional, help: .setting("ode_method")) var odeMethod: String?
+    @Option(name: .setting("seed"), parsing: .unconditional, help: .setting("seed")) var seed: String?
 
     @Option(name: .customLong("noise-generator"), help: "torch (the reference's torch.randn for --seed) or lcg (the seed runtime's).")
     var noiseGenerator: NoiseGenerator.Kind = .torch
 
-    func validate() throws {
-        if let steps, steps < 1 { throw ValidationError("--steps must be at least 1, got \(steps)") }
-        for (name, value) in [("--cfg-strength", cfgStrength), ("--sway-coef", swayCoef), ("--cross-fade-duration", crossFadeDuration)] {
-            if let value, !value.isFinite { throw ValidationError("\(name) must be a finite number") }
+    /// The values given, keyed by F5-TTS's names, each checked by the table (errors name the flag).
+    func values() throws -> [String: SettingValue] {
+        let typed: [(String, String?)] = [("nfe_step", steps), ("cfg_strength", cfgStrength), ("sway_sampling_coef", swayCoef),
+                                          ("speed", speed), ("fix_duration", duration), ("cross_fade_duration", crossFadeDuration),
+                                          ("target_rms", targetRMS), ("ode_method", odeMethod), ("seed", seed)]
+        var values: [String: SettingValue] = removeSilence ? ["remove_silence": .boolean(true)] : [:]
+        for case let (name, text?) in typed {
+            let setting = SynthesisSetting.named(name)!
+            do { values[name] = try setting.parse(argument: text) } catch let error as F5TTSError {
+                throw ValidationError(error.renamingArgument(to: "--" + setting.flag).description)
+            }
         }
-        try Self.checkPositive("--speed", speed)
-        try Self.checkPositive("--duration", duration)
-        try Self.checkPositive("--target-rms", targetRMS)
+        return values
     }
 
-    static func checkPositive(_ name: String, _ value: Double?) throws {
-        if let value, !(value > 0 && value.isFinite) { throw ValidationError("\(name) must be a positive number, got \(value)") }
-    }
+    func validate() throws { _ = try values() }
 
-    /// The options: these flags, else `file` (a config's values), else the bundle's recommendation, else the defaults.
-    func options(recommended: InferenceSettings?, file: SynthesisOptionsFile = SynthesisOptionsFile()) -> SynthesisOptions {
+    /// The seed given on the command line, if any.
+    var givenSeed: UInt64? { seed.flatMap { UInt64($0) } }
+
+    /// The options: these flags, else `file` (a config's values, already checked), else the bundle's
+    /// recommendation, else the defaults; the seed random when none is given.
+    func options(recommended: InferenceSettings?, file: [String: SettingValue] = [:]) throws -> SynthesisOptions {
         var o = SynthesisOptions(recommended: recommended)
-        o.steps = steps ?? file.steps ?? o.steps
-        o.cfgStrength = cfgStrength ?? file.cfgStrength ?? o.cfgStrength
-        o.swaySamplingCoef = swayCoef ?? file.swaySamplingCoef ?? o.swaySamplingCoef
-        o.speed = speed ?? file.speed ?? o.speed
-        o.fixedDuration = duration ?? file.fixedDuration
-        o.crossFadeDuration = crossFadeDuration ?? file.crossFadeDuration ?? o.crossFadeDuration
-        o.targetRMS = targetRMS ?? file.targetRMS ?? o.targetRMS
-        o.removeSilence = removeSilence || (file.removeSilence ?? false)
-        o.method = odeMethod ?? o.method
-        o.seed = seed ?? UInt64.random(in: 0..<(1 << 32))
+        let flags = try values()
+        try o.apply(file.merging(flags) { _, flag in flag })
+        if flags["seed"] == nil && file["seed"] == nil { o.seed = SynthesisOptions.randomSeed() }
         o.noiseGenerator = noiseGenerator
         return o
     }
 }
 
-/// Synthesis settings a config file may give (each overridden by its flag).
-struct SynthesisOptionsFile {
-    var steps: Int?
-    var cfgStrength: Double?
-    var swaySamplingCoef: Double?
-    var speed: Double?
-    var fixedDuration: Double?
-    var crossFadeDuration: Double?
-    var targetRMS: Double?
-    var removeSilence: Bool?
+extension NameSpecification {
+    /// A setting's flag and aliases, from the table.
+    static func setting(_ name: String) -> NameSpecification {
+        let setting = SynthesisSetting.named(name)!
+        return NameSpecification(([setting.flag] + setting.aliases).map { .customLong($0) })
+    }
+}
+
+extension ArgumentHelp {
+    /// A setting's help with its valid values and default, from the table.
+    static func setting(_ name: String) -> ArgumentHelp {
+        let s = SynthesisSetting.named(name)!
+        let value = s.value(in: SynthesisOptions())
+        let fallback = s.randomByDefault || value == .null ? "" : " Default \(value), or the bundle's recommendation."
+        return ArgumentHelp("\(s.help) \(s.expected.prefix(1).uppercased() + s.expected.dropFirst()).\(fallback)")
+    }
 }
 
 /// Where and how the audio is written.
@@ -210,7 +196,6 @@ extension BackendKind: ExpressibleByArgument {}
 extension AttentionKind: ExpressibleByArgument {}
 extension ActivationPrecision: ExpressibleByArgument {}
 extension F5Convention: ExpressibleByArgument {}
-extension ODEMethod: ExpressibleByArgument {}
 extension NoiseGenerator.Kind: ExpressibleByArgument {}
 extension AudioFormat: ExpressibleByArgument {
     /// Format names as OpenAI and file extensions spell them (`pcm` is raw, `ogg` is Opus).

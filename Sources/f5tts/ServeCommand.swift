@@ -44,8 +44,8 @@ struct ServeCommand: AsyncParsableCommand, ServerArguments {
         let synthesizer = try model.load(backend: compute)
         let host = self.host
         try await runServer(self, synthesizer: synthesizer, gracePeriod: gracePeriod) { port in
-            print("f5tts serve: listening on http://\(host):\(port)")
-            fflush(stdout)
+            // One unbuffered write: the ready line must reach a pipe at once.
+            FileHandle.standardOutput.write(Data("f5tts serve: listening on http://\(host):\(port)\n".utf8))
         }
         print("f5tts serve: stopped")
     }

@@ -1,4 +1,7 @@
 import ArgumentParser
+import F5Audio
+import F5Compute
+import F5Text
 import F5TTS
 import Foundation
 
@@ -65,36 +68,39 @@ struct SpeakCommand: ParsableCommand {
             try output.prepare(outputPath, configDir: file.outputDir)
         }
         let synthesizer = try model.load(backend: compute, fallbackModel: file.model, vocabFallback: file.vocabFile)
-        let options = synthesis.options(recommended: synthesizer.files.f5.manifest.inference, file: file.synthesis)
-        let script = try Script(text: try readText(file), config: file, configPath: config,
-                                main: VoiceSpec(refAudio: refAudio ?? file.refAudio, refText: refText ?? file.refText, speed: nil))
+        let options = try synthesis.options(recommended: synthesizer.files.f5.manifest.inference, file: file.synthesis)
+        let specs = file.voices.mapValues { VoiceSpec(refAudio: $0.refAudio, refText: $0.refText) }
+            .merging([VoiceScript.mainVoice: VoiceSpec(refAudio: refAudio ?? file.refAudio, refText: refText ?? file.refText)]) { _, main in main }
+        let script = try VoiceScript(text: try readText(file), voices: Set(file.voices.keys))
+        for tag in script.emptyTags { Log.info("warning: the [\(tag)] segment has no text; skipped") }
         var voices: [String: Voice] = [:]
-        func voice(_ name: String) throws -> Voice {
-            if let prepared = voices[name] { return prepared }
-            let spec = script.voices[name]!
-            let prepared = try synthesizer.prepareVoice(path: try spec.audio(voice: name, config: config),
-                                                        transcript: try spec.transcript(voice: name, config: config),
+        for name in script.voices {
+            voices[name] = try synthesizer.prepareVoice(path: try specs[name]!.audio(voice: name, config: config),
+                                                        transcript: try specs[name]!.transcript(voice: name, config: config),
                                                         targetRMS: options.targetRMS)
-            voices[name] = prepared
-            return prepared
         }
-        func segmentOptions(_ segment: Script.Segment) -> SynthesisOptions {
-            var o = options
-            o.speed = synthesis.speed ?? script.voices[segment.voice]!.speed ?? o.speed
-            if script.segments.count > 1 { o.removeSilence = false }  // done once on the whole, as F5 does
-            return o
+        // A voice's own speed (its [voices.NAME] table) replaces the file's, not the flag's.
+        var voiceSpeeds: [String: Double] = [:]
+        if synthesis.speed == nil {
+            for (name, entry) in file.voices {
+                if case let .number(speed)? = entry.speed { voiceSpeeds[name] = speed }
+            }
         }
 
         if dryRun {
-            let plans = try script.segments.map { try synthesizer.plan(text: $0.text, voice: try voice($0.voice), options: segmentOptions($0)) }
+            let plans = try script.parts.map { part in
+                var o = options
+                o.speed = voiceSpeeds[part.voice] ?? o.speed
+                return try synthesizer.plan(text: part.text, voice: voices[part.voice]!, options: o)
+            }
             try printPlans(plans, script: script, options: options)
             return
         }
-        if noise != nil && script.segments.count > 1 { throw ValidationError("--noise needs a single voice segment") }
+        if noise != nil && script.parts.count > 1 { throw ValidationError("--noise needs a single voice segment") }
         let initialNoise = try noise.map { try NumpyFile.read(path: $0).values }
         // Standard output gets each piece as it is ready (WAV with open-ended sizes, or raw), so that
         // `f5tts speak ... --output - | aplay` starts playing after the first chunk.
-        let stream = outputPath == "-" && script.segments.count == 1 && output.saveMel == nil && !saveChunk
+        let stream = outputPath == "-" && output.saveMel == nil && !saveChunk
             ? try? AudioStreamEncoder(format: output.format ?? .wav, sampleFormat: output.sampleFormat, sampleRate: synthesizer.sampleRate)
             : nil
         var started = false
@@ -108,22 +114,17 @@ struct SpeakCommand: ParsableCommand {
                 if chunk.isLast { FileHandle.standardOutput.write(try stream.finish()) }
             } catch { streamError = error }
         }
-        var results: [SynthesisResult] = []
-        for segment in script.segments {
-            let bar = ProgressBar(enabled: !quiet && isatty(STDERR_FILENO) != 0)
-            results.append(try synthesizer.generate(text: segment.text, voice: try voice(segment.voice), options: segmentOptions(segment),
-                                                    noise: initialNoise, progress: { bar.update($0) }, onAudio: send))
-            bar.finish()
-        }
+        let bar = ProgressBar(enabled: !quiet && isatty(STDERR_FILENO) != 0)
+        let result = try synthesizer.generate(script: script, voices: voices, options: options, voiceSpeeds: voiceSpeeds,
+                                              noise: initialNoise, progress: { bar.update($0) }, onAudio: send)
+        bar.finish()
         if let streamError { throw streamError }
-        var audio = results.flatMap(\.audio)
-        if options.removeSilence && results.count > 1 { audio = GeneratedAudio.removingSilence(audio, sampleRate: synthesizer.sampleRate).samples }
-        if stream == nil { try output.write(audio, sampleRate: synthesizer.sampleRate, to: outputPath) }
-        if saveChunk { try writeSegments(results, script: script, output: outputPath) }
-        try output.writeMel(results, melDim: synthesizer.model.architecture.melDim)
+        if stream == nil { try output.write(result.audio, sampleRate: synthesizer.sampleRate, to: outputPath) }
+        if saveChunk { try writeSegments(result.parts, script: script, output: outputPath) }
+        try output.writeMel(result.parts, melDim: synthesizer.model.architecture.melDim)
         if compute.verbose {
-            for (segment, result) in zip(script.segments, results) {
-                Log.info("voice \(segment.voice): seed \(options.seed), \(result.plan.chunks.count) chunk(s), \(result.plan.chunks.map(\.frames)) frames")
+            for (part, result) in zip(script.parts, result.parts) {
+                Log.info("voice \(part.voice): seed \(options.seed), \(result.plan.chunks.count) chunk(s), \(result.plan.chunks.map(\.frames)) frames")
                 Log.info("timings: \(result.timings.summary)")
             }
         }
@@ -131,12 +132,12 @@ struct SpeakCommand: ParsableCommand {
 
     /// The plan (`ref_frames`, `chunks`) for a single segment, or `segments` with each voice, text and plan
     /// when the text switches voices; and the options in force (`options`, the seed only when given).
-    private func printPlans(_ plans: [SynthesisPlan], script: Script, options: SynthesisOptions) throws {
+    private func printPlans(_ plans: [SynthesisPlan], script: VoiceScript, options: SynthesisOptions) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         struct Segment: Encodable { let voice: String, text: String, plan: SynthesisPlan }
-        let planData = script.isMultiVoice
-            ? try encoder.encode(["segments": zip(script.segments, plans).map { Segment(voice: $0.voice, text: $0.text, plan: $1) }])
+        let planData = script.isTagged
+            ? try encoder.encode(["segments": zip(script.parts, plans).map { Segment(voice: $0.voice, text: $0.text, plan: $1) }])
             : try encoder.encode(plans[0])
         var json = try JSONSerialization.jsonObject(with: planData) as! [String: Any]
         var settings = try JSONSerialization.jsonObject(with: encoder.encode(options)) as! [String: Any]
@@ -148,13 +149,13 @@ struct SpeakCommand: ParsableCommand {
 
     /// `--save_chunk`: each segment's audio in `<output stem>_chunks/<i>_<text>.wav`, as F5-TTS names them,
     /// with the text made safe as a file name (no path separators or control characters, at most 200 bytes).
-    private func writeSegments(_ results: [SynthesisResult], script: Script, output: String) throws {
+    private func writeSegments(_ results: [SynthesisResult], script: VoiceScript, output: String) throws {
         let base = output == "-" ? "out" : ((output as NSString).lastPathComponent as NSString).deletingPathExtension
         let folder = ((output == "-" ? "" : (output as NSString).deletingLastPathComponent) as NSString).appendingPathComponent(base + "_chunks")
         do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
             throw ValidationError("--save-chunk: cannot create \(folder): \(error.localizedDescription)")
         }
-        for (index, (segment, result)) in zip(script.segments, results).enumerated() {
+        for (index, (segment, result)) in zip(script.parts, results).enumerated() {
             let name = "\(index)_\(Self.safeFileName(segment.text)).wav"
             try AudioWriter.write(samples: result.audio, sampleRate: result.sampleRate, to: (folder as NSString).appendingPathComponent(name))
         }
@@ -186,11 +187,10 @@ struct SpeakCommand: ParsableCommand {
 struct VoiceSpec {
     var refAudio: String?
     var refText: String?
-    var speed: Double?
 
     func audio(voice: String, config: String?) throws -> String {
         guard let refAudio, !refAudio.isEmpty else {
-            throw ValidationError(voice == VoiceTags.mainVoice ? "give the reference clip with --ref-audio (or ref_audio in the config)"
+            throw ValidationError(voice == VoiceScript.mainVoice ? "give the reference clip with --ref-audio (or ref_audio in the config)"
                                   : "voice '\(voice)' in \(config ?? "the config") has no ref_audio")
         }
         return refAudio
@@ -198,45 +198,11 @@ struct VoiceSpec {
 
     func transcript(voice: String, config: String?) throws -> String {
         guard let refText, !refText.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
-            let field = voice == VoiceTags.mainVoice ? "--ref-text (or ref_text in the config)" : "ref_text of [voices.\(voice)] in \(config ?? "the config")"
+            let field = voice == VoiceScript.mainVoice ? "--ref-text (or ref_text in the config)" : "ref_text of [voices.\(voice)] in \(config ?? "the config")"
             throw ValidationError("the transcript of voice '\(voice)' is empty: F5-TTS would transcribe the clip with Whisper, "
                                   + "which f5tts does not have; give it with \(field)")
         }
         return refText
-    }
-}
-
-/// The text split into voice segments as F5-TTS's infer_cli splits it, each with a known voice.
-struct Script {
-    struct Segment { var voice: String; var text: String }
-    var voices: [String: VoiceSpec]
-    var segments: [Segment]
-    /// Whether voices are switched (config voices or tags in the text): then the text is split by tags.
-    var isMultiVoice: Bool
-
-    init(text: String, config: InferenceConfig, configPath: String?, main: VoiceSpec) throws {
-        voices = config.voices.mapValues { VoiceSpec(refAudio: $0.refAudio, refText: $0.refText, speed: $0.speed) }
-        voices[VoiceTags.mainVoice] = main  // as infer_cli: the top-level reference is always "main"
-        let tagged = VoiceTags.segments(text)
-        isMultiVoice = !config.voices.isEmpty || tagged.contains { $0.tag != nil }
-        guard isMultiVoice else {
-            segments = [Segment(voice: VoiceTags.mainVoice, text: text)]
-            return
-        }
-        segments = []
-        for piece in tagged {
-            var voice = piece.tag ?? VoiceTags.mainVoice
-            if voices[voice] == nil {
-                Log.info("warning: voice '\(voice)' is not defined\(configPath.map { " in \($0)" } ?? ""); using \(VoiceTags.mainVoice)")
-                voice = VoiceTags.mainVoice
-            }
-            guard !piece.text.isEmpty else {
-                Log.info("warning: the [\(piece.tag ?? voice)] segment has no text; skipped")
-                continue
-            }
-            segments.append(Segment(voice: voice, text: piece.text))
-        }
-        guard !segments.isEmpty else { throw ValidationError("the text has no words outside its voice tags") }
     }
 }
 

@@ -1,4 +1,7 @@
 import ArgumentParser
+import F5Audio
+import F5Bundle
+import F5Compute
 import F5TTS
 import Foundation
 

@@ -122,6 +122,10 @@ def main():
         report["title"] = driver.title
         voices = lambda: [o.get_attribute("value") for o in driver.find_elements(By.CSS_SELECTOR, "#voice option")]
         report["voices"] = voices()
+        # The controls as loaded: their ranges and starting values come from GET /v1/audio/settings.
+        report["controls"] = driver.execute_script(
+            "return Object.fromEntries([...document.querySelectorAll('[data-setting]')].filter(e => e.type !== 'checkbox')"
+            ".map(e => [e.dataset.setting, {min: Number(e.min), max: Number(e.max), value: Number(e.value)}]));")
         report["labels_missing"] = driver.execute_script(
             "return [...document.querySelectorAll('input, select, textarea')]"
             ".filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label')).map(e => e.id);")

@@ -382,6 +382,15 @@ final class BatchTests: XCTestCase {
             usleep(useconds_t(delay * 1e6))
             worker.kill()
             _ = worker.wait()
+            // Whole files or none: every output there is the reference's, every record there reads.
+            for id in s.ids {
+                let url = s.out("out").appendingPathComponent("\(id).wav")
+                if FileManager.default.fileExists(atPath: url.path) {
+                    XCTAssertEqual(try Data(contentsOf: url), try output(reference, "reference", id), "\(id) after a kill at \(delay) s")
+                }
+                let recordURL = s.out("out").appendingPathComponent(".f5tts-batch/records/\(id).json")
+                if FileManager.default.fileExists(atPath: recordURL.path) { XCTAssertNoThrow(try record(s, "out", id), "\(id) at \(delay) s") }
+            }
         }
         let final = try f5tts(arguments: args)
         XCTAssertEqual(final.status, 0, final.stderr)

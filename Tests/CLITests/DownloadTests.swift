@@ -3,25 +3,6 @@ import XCTest
 
 /// `f5tts download` against a loopback server serving a synthetic release; no test reaches the internet.
 final class DownloadTests: XCTestCase {
-    private func startServer(serving dir: URL, cutting file: String, after bytes: Int) throws -> (port: Int, log: Pipe) {
-        let server = Process()
-        server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        server.arguments = ["python3", fixturesFolder.appendingPathComponent("range_server.py").path, dir.path, file, String(bytes)]
-        let out = Pipe(), log = Pipe()
-        server.standardOutput = out
-        server.standardError = log
-        try server.run()
-        addTeardownBlock { server.terminate(); server.waitUntilExit() }
-        var line = Data()
-        while !line.contains(0x0A) {
-            let chunk = out.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            line.append(chunk)
-        }
-        let port = try XCTUnwrap(Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)))
-        return (port, log)
-    }
-
     func testInterruptedDownloadResumesAndVerifies() throws {
         let scratch = try scratch()
         let release = scratch.appendingPathComponent("release")
@@ -29,7 +10,7 @@ final class DownloadTests: XCTestCase {
         // The release's own list: the F5 bundle at the root, as the published repository has it.
         let served = release.appendingPathComponent("f5tts")
         let q4Size = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: served.appendingPathComponent("tensors.q4.bin").path)[.size] as? Int)
-        let (port, log) = try startServer(serving: served, cutting: "tensors.q4.bin", after: 5000)
+        let (port, log) = try startRangeServer(serving: served, cutting: "tensors.q4.bin", after: 5000)
         let target = scratch.appendingPathComponent("download")
         let endpoint = "http://127.0.0.1:\(port)"
 
@@ -52,9 +33,32 @@ final class DownloadTests: XCTestCase {
 
     func testMissingRepositoryIsAnHTTPError() throws {
         let scratch = try scratch()
-        let (port, _) = try startServer(serving: scratch, cutting: "none", after: 0)
+        let (port, _) = try startRangeServer(serving: scratch, cutting: "none", after: 0)
         let run = try f5tts("download", "--dir", scratch.appendingPathComponent("d").path, "--endpoint", "http://127.0.0.1:\(port)")
         XCTAssertTrue((1...127).contains(run.status))
         XCTAssertTrue(run.stderr.contains("HTTP status 404") && run.stderr.contains("checksums.sha256"), run.stderr)
+    }
+}
+
+extension XCTestCase {
+    /// range_server.py serving `dir` on a free loopback port (cutting `file` after `bytes` once), stopped when
+    /// the test ends; its port and its request log.
+    func startRangeServer(serving dir: URL, cutting file: String, after bytes: Int) throws -> (port: Int, log: Pipe) {
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        server.arguments = ["python3", fixturesFolder.appendingPathComponent("range_server.py").path, dir.path, file, String(bytes)]
+        let out = Pipe(), log = Pipe()
+        server.standardOutput = out
+        server.standardError = log
+        try server.run()
+        addTeardownBlock { server.terminate(); server.waitUntilExit() }
+        var line = Data()
+        while !line.contains(0x0A) {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            line.append(chunk)
+        }
+        let port = try XCTUnwrap(Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)))
+        return (port, log)
     }
 }

@@ -33,12 +33,17 @@ final class OptionSpellingTests: XCTestCase {
     }
 
     func testTextThatStartsWithDashes() throws {
-        for text in ["-1 degrees outside.", "-- a quoted reply.", "--help is a flag, but this is a sentence.", "- a list item."] {
+        for text in ["-1 degrees outside.", "-- a quoted reply.", "--help is a flag, but this is a sentence.", "- a list item.",
+                     "--- What to read next?", "----- a rule, then words."] {
             let chunks = try XCTUnwrap(try dryRun(reference(["--text", text]))["chunks"] as? [[String: Any]])
             XCTAssertEqual(chunks.map { $0["text"] as! String }.joined(separator: " "), text)
         }
         let ref = try dryRun(["--ref-audio", refAudio, "--ref-text", "-- The quick brown fox jumps", "--text", "Hello."])
         XCTAssertNotNil(ref["chunks"])
+        let dashes = try dryRun(["--ref-audio", refAudio, "--ref-text", "--- The quick brown fox jumps", "--text", "---"])
+        XCTAssertEqual((dashes["chunks"] as? [[String: Any]])?.first?["text"] as? String, "---")
+        let short = try dryRun(["-r", refAudio, "-s", refText, "-t", "--- What to read next?"])
+        XCTAssertEqual((short["chunks"] as? [[String: Any]])?.first?["text"] as? String, "--- What to read next?")
         // A text file whose name starts with a dash.
         let dir = try scratch()
         try "- from a file.".write(to: dir.appendingPathComponent("-notes.txt"), atomically: true, encoding: .utf8)

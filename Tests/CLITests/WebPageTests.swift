@@ -22,6 +22,15 @@ final class WebPageTests: XCTestCase {
         let report = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], String(line))
 
         XCTAssertEqual((report["voices"] as? [String])?.first, "builtin", "the built-in voice comes first")
+        // The controls start where the CLI and the API would: the settings table's ranges and the values in force.
+        let controls = try XCTUnwrap(report["controls"] as? [String: [String: Double]])
+        let settings = try request(server, "GET", "/v1/audio/settings").json?["settings"] as? [[String: Any]] ?? []
+        for name in ["nfe_step", "speed", "cross_fade_duration"] {
+            let setting = try XCTUnwrap(settings.first { $0["name"] as? String == name }, name)
+            XCTAssertEqual(controls[name]?["value"], setting["default"] as? Double, "\(name) starts at the value in force")
+            XCTAssertEqual(controls[name]?["min"], setting["minimum"] as? Double, name)
+            XCTAssertEqual(controls[name]?["max"], setting["maximum"] as? Double, name)
+        }
         XCTAssertEqual(report["labels_missing"] as? [String], [], "every control has a label")
         XCTAssertEqual(report["text_from_file"] as? String, "Hello from the browser test.")
         let resources = report["resources"] as? [String] ?? []

@@ -101,9 +101,9 @@ final class BatchJobFileTests: XCTestCase {
         XCTAssertEqual(at(9, "ref_audio"), "no readable file \(folder.appendingPathComponent("missing.wav").path)")
         XCTAssertEqual(at(10, "ref_text")?.hasPrefix("missing"), true)
         XCTAssertEqual(at(11, "nfe")?.hasPrefix("unknown field"), true)
-        XCTAssertEqual(at(12, "speed"), "must be a positive number, got -1.0")
-        XCTAssertEqual(at(12, "seed"), "expected a non-negative integer")
-        XCTAssertEqual(at(12, "remove_silence"), "expected true or false")
+        XCTAssertEqual(at(12, "speed"), "expected a number from 0.25 to 4, found -1")
+        XCTAssertEqual(at(12, "seed"), "expected an integer from 0 to \(Int.max), found \"7\"")
+        XCTAssertEqual(at(12, "remove_silence"), "expected true or false, found 1")
         XCTAssertEqual(at(13, "id"), "missing: every job needs a unique id")
         XCTAssertEqual(at(14, "output"), "'ok.wav' is also the output of line 1")
         XCTAssertEqual(at(15, "text"), "is empty")
@@ -111,7 +111,7 @@ final class BatchJobFileTests: XCTestCase {
         XCTAssertEqual(at(17, "output"), "'o.txt' must end in .wav, .flac, .mp3 or .opus")
         XCTAssertEqual(found.map(\.line), found.map(\.line).sorted(), "reported in line order")
         let message = BatchError.invalidJobs(file: "jobs.jsonl", problems: found).description
-        XCTAssertTrue(message.contains("jobs.jsonl:12: \"speed\": must be a positive number"), message)
+        XCTAssertTrue(message.contains("jobs.jsonl:12: \"speed\": expected a number from 0.25 to 4"), message)
     }
 
     func testOutputsMayNotLeaveTheFolderThroughALink() throws {
@@ -127,7 +127,8 @@ final class BatchJobFileTests: XCTestCase {
 
     func testEmptyAndUnreadableFilesAreErrors() throws {
         XCTAssertEqual(try problems(["", "  "]).first?.message, "the file has no jobs")
-        XCTAssertThrowsError(try JobFile(path: folder.appendingPathComponent("none.jsonl").path, outputDirectory: out, voices: voices)) { error in
+        XCTAssertThrowsError(try JobFile(path: folder.appendingPathComponent("none.jsonl").path, outputDirectory: out, voices: voices,
+                                         format: .wav)) { error in
             guard case BatchError.cannotRead = error else { return XCTFail("\(error)") }
         }
     }

@@ -13,7 +13,7 @@ final class ElementwiseTests: XCTestCase {
     static func mish(_ x: Double) -> Double { x * tanh(x > 20 ? x : log1p(Foundation.exp(x))) }
 
     /// (name, kernel, reference, range, relative tolerance, absolute tolerance)
-    static let cases: [(String, Kernel, (Double) -> Double, ClosedRange<Float>, Double, Double)] = [
+    static var cases: [(String, Kernel, (Double) -> Double, ClosedRange<Float>, Double, Double)] { [
         ("exp", { Elementwise.exp($0, $1, count: $2) }, { Foundation.exp($0) }, -86...88, 5e-7, 0),
         ("erf", { Elementwise.erf($0, $1, count: $2) }, { Foundation.erf($0) }, -6...6, 2e-7, 0),
         ("silu", { Elementwise.silu($0, $1, count: $2) }, { $0 / (1 + Foundation.exp(-$0)) }, -30...30, 1e-6, 1e-30),
@@ -21,7 +21,7 @@ final class ElementwiseTests: XCTestCase {
         ("geluTanh", { Elementwise.geluTanh($0, $1, count: $2) }, tanhGELU, -12...12, 1e-6, 1e-9), // the tail is ill-conditioned in fp32 (exp of a large rounded argument)
         // 1 + erf(x) is accurate to ~1 ulp of 1 (as in fp32 torch), so the negative tail has an absolute bound.
         ("geluErf", { Elementwise.geluErf($0, $1, count: $2) }, erfGELU, -12...12, 1e-6, 1e-7),
-    ]
+    ] }
 
     /// Awkward length (not a multiple of 16), plus values exactly at the branch points.
     static func inputs(_ range: ClosedRange<Float>) -> [Float] {

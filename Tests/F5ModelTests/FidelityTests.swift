@@ -79,10 +79,10 @@ final class FidelityTests: XCTestCase {
                                          method: ODEMethod(rawValue: run["method"] as! String)!)
             var progress: [Int] = []
             let result = try sampler.sample(cond: cond, condFrames: fixture.refFrames, textIDs: fixture.text, totalFrames: fixture.duration,
-                                            options: options, noise: .values(noise)) { step, total in
+                                            options: options, noise: .values(noise), progress: { step, total in
                 XCTAssertEqual(total, options.steps)
                 progress.append(step)
-            }
+            })
             XCTAssertEqual(result.frames, fixture.frames)
             XCTAssertEqual(progress, Array(1...options.steps))
             let value = snr(result.mel, reference: try fixture.tensor("final_\(name)"))

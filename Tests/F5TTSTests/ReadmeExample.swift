@@ -12,7 +12,7 @@ func speak(_ text: String, like clip: String, saying transcript: String, model: 
     var options = SynthesisOptions()  // F5-TTS's defaults, or the bundle's recommendation
     options.speed = 1.1
     let result = try synthesizer.generate(text: text, voice: voice, options: options)
-    try AudioWriter.write(samples: result.audio, sampleRate: result.sampleRate, to: out)
+    try result.write(to: out)  // whole or not at all; the format from the extension
     print(result.timings.summary)  // load, reference, text, steps, vocoder, total, real-time factor
 }
 // example:end

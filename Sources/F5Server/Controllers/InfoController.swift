@@ -1,3 +1,4 @@
+import F5Compute
 import F5TTS
 import Foundation
 import Hummingbird
@@ -17,6 +18,7 @@ struct InfoController {
     /// `GET /v1/audio/models`, the local servers' convention that Open WebUI reads.
     struct AudioModelList: ResponseEncodable { struct Model: Encodable { let id: String }
         let models: [Model] }
+    struct SettingList: Encodable { let settings: [SettingDescription] }
     struct Health: Encodable {
         let status: String, model: String, backend: String, threads: Int, queue_depth: Int, busy: Bool
     }
@@ -25,6 +27,7 @@ struct InfoController {
         [Route(.get, "/health") { try await health($0, context: $1) },
          Route(.get, "/v1/models") { try await models($0, context: $1).response(from: $0, context: $1) },
          Route(.get, "/v1/audio/models") { try await audioModels($0, context: $1).response(from: $0, context: $1) },
+         Route(.get, "/v1/audio/settings") { try await settings($0, context: $1) },
          Route(.get, "/metrics") { try await metrics($0, context: $1) }]
     }
 
@@ -44,6 +47,16 @@ struct InfoController {
 
     func audioModels(_ request: Request, context: ServerContext) async throws -> AudioModelList {
         AudioModelList(models: Self.modelNames.map { AudioModelList.Model(id: $0) })
+    }
+
+    /// `GET /v1/audio/settings`: every synthesis setting the speech endpoint takes, with its range and the
+    /// value used when a request leaves it out (the bundle's recommendation, else the default). The web
+    /// page builds its controls from it.
+    func settings(_ request: Request, context: ServerContext) async throws -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let body = try encoder.encode(SettingList(settings: SettingDescription.all(recommended: synthesizer.files.f5.manifest.inference)))
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(data: body)))
     }
 
     /// Prometheus's text format.

@@ -1,3 +1,5 @@
+import F5Audio
+import F5Text
 import F5TTS
 import Foundation
 import Hummingbird
@@ -22,9 +24,6 @@ struct SpeechController {
     /// Frames one chunk may have: the model's text embedding has 8192 positions (F5Model's
     /// `TextEmbedding.maxPositions`), so a longer chunk fails inside synthesis.
     static var maxChunkFrames: Int { 8192 }
-
-    /// One piece of text and the voice that speaks it.
-    struct Part { var text: String; var voice: Voice }
 
     var routes: [Route] {
         [Route(.post, "/v1/audio/speech") { try await speech($0, context: $1) }]
@@ -55,12 +54,12 @@ struct SpeechController {
             }
         }
         // From here on the place in the queue is held: given back on any error, or when the body is done.
-        let parts: [Part], plans: [SynthesisPlan], encoder: AudioStreamEncoder
+        let script: VoiceScript, voices: [String: Voice], plans: [SynthesisPlan], encoder: AudioStreamEncoder
         do {
-            parts = try await self.parts(speech)
-            plans = try parts.map { part in
+            (script, voices) = try await self.script(speech)
+            plans = try script.parts.map { part in
                 let plan: SynthesisPlan
-                do { plan = try synthesizer.plan(text: part.text, voice: part.voice, options: options) } catch {
+                do { plan = try synthesizer.plan(text: part.text, voice: voices[part.voice]!, options: options) } catch {
                     throw OpenAIError.badField("input", "\(error)")
                 }
                 if let chunk = plan.chunks.first(where: { $0.frames > Self.maxChunkFrames }) {
@@ -104,7 +103,7 @@ struct SpeechController {
                     try await queue.start(ticket)
                     if !sse { try await send(encoder.header) }
                     var pending = sse ? encoder.header : Data()
-                    for try await piece in stream(parts, options: options) {
+                    for try await piece in synthesizer.stream(script: script, voices: voices, options: options) {
                         pending += try encoder.encode(piece.samples)
                         if piece.isLast { pending += try encoder.finish() }
                         if firstAudio == nil, !pending.isEmpty { firstAudio = (ContinuousClock.now - arrived).seconds }
@@ -128,27 +127,6 @@ struct SpeechController {
         })
     }
 
-    /// The pieces of every part in order; cancelling the consumer stops the running synthesis.
-    func stream(_ parts: [Part], options: SynthesisOptions) -> AsyncThrowingStream<AudioChunk, Error> {
-        let synthesizer = self.synthesizer
-        return AsyncThrowingStream { continuation in
-            let task = Task {
-                do {
-                    for (index, part) in parts.enumerated() {
-                        for try await var piece in synthesizer.stream(text: part.text, voice: part.voice, options: options) {
-                            piece.isLast = piece.isLast && index == parts.count - 1
-                            continuation.yield(piece)
-                        }
-                    }
-                    continuation.finish()
-                } catch {
-                    continuation.finish(throwing: error)
-                }
-            }
-            continuation.onTermination = { _ in task.cancel() }
-        }
-    }
-
     /// Seconds of audio the plan makes (the chunks' generated frames less the cross-fades' overlaps).
     func plannedSeconds(_ plan: SynthesisPlan, _ options: SynthesisOptions) -> Double {
         let frames = plan.chunks.reduce(0) { $0 + max(0, $1.frames - plan.refFrames) }
@@ -156,22 +134,21 @@ struct SpeechController {
         return max(0, Double(frames * synthesizer.hopLength) / Double(synthesizer.sampleRate) - overlaps)
     }
 
-    /// The voice (`voice`, with `ref_text` replacing its transcript), or with `multi_voice` the input split
-    /// by `[name]` tags, each a stored voice.
-    func parts(_ speech: SpeechRequest) async throws -> [Part] {
-        func voice(_ id: String, param: String) async throws -> Voice {
-            guard let voice = try await voices.voice(id, transcript: speech.refText) else { throw OpenAIError.voiceNotFound(id, param: param) }
-            return voice
+    /// The input as a script with its voices: all in `voice` (with `ref_text` replacing its transcript), or
+    /// with `multi_voice` split at the `[name]` tags that name stored voices (`[main]`: `voice`); other
+    /// bracketed words are text.
+    func script(_ speech: SpeechRequest) async throws -> (VoiceScript, [String: Voice]) {
+        guard let main = try await voices.voice(speech.voice.id, transcript: speech.refText) else { throw OpenAIError.voiceNotFound(speech.voice.id) }
+        var found = [VoiceScript.mainVoice: main]
+        guard speech.multiVoice == true else { return (VoiceScript(text: speech.input), found) }
+        for name in VoiceScript.candidateTags(in: speech.input) where name != VoiceScript.mainVoice {
+            if let voice = try await voices.voice(name) { found[name] = voice }
         }
-        guard speech.multiVoice == true else { return [Part(text: speech.input, voice: try await voice(speech.voice.id, param: "voice"))] }
-        let segments = VoiceTags.segments(speech.input).filter { !$0.text.isEmpty }
-        guard !segments.isEmpty else { throw OpenAIError.badField("input", "The input has no words outside its voice tags.") }
-        var parts: [Part] = []
-        for segment in segments {
-            let tag = segment.tag ?? VoiceTags.mainVoice
-            parts.append(Part(text: segment.text, voice: try await voice(tag == VoiceTags.mainVoice ? speech.voice.id : tag, param: "input")))
+        do {
+            return (try VoiceScript(text: speech.input, voices: Set(found.keys)), found)
+        } catch {
+            throw OpenAIError.badField("input", "The input has no words outside its voice tags.")
         }
-        return parts
     }
 
     static func delta(_ audio: Data) -> Data {
@@ -189,7 +166,10 @@ struct SpeechController {
             throw OpenAIError.badField(key, "'\(key)' is given more than once.")
         }
         do {
-            return try JSONDecoder().decode(SpeechRequest.self, from: Data(buffer: body))
+            let data = Data(buffer: body)
+            var request = try JSONDecoder().decode(SpeechRequest.self, from: data)
+            request.settings = try JSONDecoder().decode(SettingFields.self, from: data).values
+            return request
         } catch let DecodingError.keyNotFound(key, context) {
             let path = (context.codingPath + [key]).map(\.stringValue)
             throw OpenAIError.badField(path[0], "Missing required parameter: '\(path.joined(separator: "."))'.")
@@ -254,7 +234,7 @@ struct SpeechController {
         }
     }
 
-    /// The synthesis options of a request: OpenAI's ranges, then the F5 extras.
+    /// The synthesis options of a request: the bundle's recommendation, then the request's settings.
     func options(_ r: SpeechRequest) throws -> SynthesisOptions {
         guard !r.input.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw OpenAIError.badField("input", "The input is empty.") }
         guard r.input.unicodeScalars.count <= Self.maxInput else {
@@ -264,26 +244,10 @@ struct SpeechController {
             do { try VoiceLibrary.checkTranscript(refText, name: "ref_text") } catch let error as F5TTSError { throw OpenAIError(error, param: "ref_text") }
         }
         var o = SynthesisOptions(recommended: synthesizer.files.f5.manifest.inference)
-        if let speed = r.speed {
-            guard (0.25...4).contains(speed) else { throw OpenAIError.badField("speed", "speed must be between 0.25 and 4, got \(speed).") }
-            o.speed = speed
+        o.seed = SynthesisOptions.randomSeed()
+        do { try o.apply(r.settings) } catch let F5TTSError.invalidArgument(name, expected, found) {
+            throw OpenAIError.badField(name, "\(name): expected \(expected), found \(found).")
         }
-        if let steps = r.nfeStep {
-            guard (1...64).contains(steps) else { throw OpenAIError.badField("nfe_step", "nfe_step must be between 1 and 64, got \(steps).") }
-            o.steps = steps
-        }
-        // The sampler computes in Float: 1e308 is finite here and infinite there.
-        for (name, value) in [("cfg_strength", r.cfgStrength), ("sway_sampling_coef", r.swaySamplingCoef)] {
-            if let value, !Float(value).isFinite { throw OpenAIError.badField(name, "\(name) must be a finite 32-bit number, got \(value).") }
-        }
-        o.cfgStrength = r.cfgStrength ?? o.cfgStrength
-        o.swaySamplingCoef = r.swaySamplingCoef ?? o.swaySamplingCoef
-        if let fade = r.crossFadeDuration {
-            guard fade.isFinite, fade >= 0, fade <= 5 else { throw OpenAIError.badField("cross_fade_duration", "cross_fade_duration must be 0 to 5 seconds.") }
-            o.crossFadeDuration = fade
-        }
-        o.seed = r.seed ?? UInt64.random(in: 0..<(1 << 32))
-        o.removeSilence = r.removeSilence ?? false
         o.shortFirstChunk = r.shortFirstChunk ?? true
         return o
     }

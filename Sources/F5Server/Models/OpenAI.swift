@@ -1,33 +1,28 @@
+import F5TTS
 import Foundation
 import Hummingbird
 
-/// `POST /v1/audio/speech`'s body: OpenAI's fields, plus the F5-TTS settings clients can inject.
+/// `POST /v1/audio/speech`'s body: OpenAI's fields, plus the synthesis settings of `SynthesisSetting.all`
+/// under F5-TTS's names (`speed` among them), checked as every front end checks them.
 struct SpeechRequest: Decodable, Sendable {
     var model: String?
     var input: String
     var voice: VoiceReference
     var responseFormat: String?
-    var speed: Double?
     var streamFormat: String?
     /// Accepted and ignored (OpenAI's steering prompt).
     var instructions: String?
     var refText: String?
-    var nfeStep: Int?
-    var cfgStrength: Double?
-    var swaySamplingCoef: Double?
-    var crossFadeDuration: Double?
-    var seed: UInt64?
-    var removeSilence: Bool?
-    /// Split `input` by `[name]` tags, each a stored voice (`[main]`: `voice`), as F5-TTS's multi-voice CLI.
+    /// Split `input` by `[name]` tags that name stored voices (`[main]`: `voice`), as F5-TTS's multi-voice CLI.
     var multiVoice: Bool?
     /// A short first text chunk, for earlier first audio (default on: streamed responses).
     var shortFirstChunk: Bool?
+    /// The settings given, unchecked (decoded from the same body by `SettingFields`).
+    var settings: [String: SettingValue] = [:]
 
     enum CodingKeys: String, CodingKey {
-        case model, input, voice, responseFormat = "response_format", speed, streamFormat = "stream_format", instructions
-        case refText = "ref_text", nfeStep = "nfe_step", cfgStrength = "cfg_strength", swaySamplingCoef = "sway_sampling_coef"
-        case crossFadeDuration = "cross_fade_duration", seed, removeSilence = "remove_silence", multiVoice = "multi_voice"
-        case shortFirstChunk = "short_first_chunk"
+        case model, input, voice, responseFormat = "response_format", streamFormat = "stream_format", instructions
+        case refText = "ref_text", multiVoice = "multi_voice", shortFirstChunk = "short_first_chunk"
     }
 }
 
@@ -57,6 +52,12 @@ extension SpeechRequest {
         }
         return nil
     }
+}
+
+/// The table's settings in a request body.
+struct SettingFields: Decodable {
+    var values: [String: SettingValue]
+    init(from decoder: Decoder) throws { values = try SynthesisSetting.values(in: decoder) }
 }
 
 /// A voice as clients name it: `"alloy"` or `{"id": "alloy"}`.

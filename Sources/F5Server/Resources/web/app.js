@@ -53,6 +53,29 @@ async function loadVoices(select) {
   voiceChanged();
 }
 
+// The controls' ranges and starting values come from the server's settings table (the bundle's
+// recommendation where it has one), so the page asks for what the CLI and the API would use; the
+// HTML carries none of them.
+async function loadSettings() {
+  const response = await fetch("/v1/audio/settings", { cache: "no-store" });
+  if (!response.ok) throw new Error(`GET /v1/audio/settings: HTTP ${response.status}`);
+  const { settings } = await response.json();
+  for (const input of document.querySelectorAll("[data-setting]")) {
+    const setting = settings.find((s) => s.name === input.dataset.setting);
+    if (!setting) continue;
+    input.title = `${setting.help} Expected: ${setting.expected}.`;
+    if (input.type === "checkbox") {
+      if (typeof setting.default === "boolean") input.checked = setting.default;
+      continue;
+    }
+    // A range cannot exclude its minimum: it starts one step above.
+    if (setting.minimum !== undefined) input.min = setting.minimum + (setting.minimum_exclusive ? Number(input.step) : 0);
+    if (setting.maximum !== undefined && setting.maximum <= Number.MAX_SAFE_INTEGER) input.max = setting.maximum;
+    if (typeof setting.default === "number") input.value = setting.default;
+    input.dispatchEvent(new Event("input"));
+  }
+}
+
 async function loadServerInfo() {
   try {
     const response = await fetch("/health", { cache: "no-store" });
@@ -366,7 +389,7 @@ function init() {
   $("api-key").addEventListener("change", () => { try { sessionStorage.setItem("f5tts-api-key", $("api-key").value); } catch (_) { /* storage off */ } });
   textChanged();
   loadServerInfo();
-  loadVoices("builtin")
+  Promise.all([loadSettings(), loadVoices("builtin")])
     .then(() => { document.body.dataset.ready = "true"; })
     .catch((err) => { showError(err.message); document.body.dataset.ready = "true"; });
 }
