@@ -14,7 +14,8 @@ public enum AttentionKind: String, Codable, CaseIterable, Sendable {
 
     /// The default for a linear path. The dequant path keeps fp32 (it matches the fp32 reference). The
     /// direct path takes int8: within the fidelity of fp16 inference, 1.6x the blocked fp32 attention on
-    /// AVX2, and on AVX512-VNNI (vpdpwssd on zmm) faster than the fused AVX-512 fp32 kernel too.
+    /// AVX2, and on AVX512-VNNI (u8 x s8 vpdpbusd scores, vpdpwssd P·V on zmm) faster than the fused AVX-512
+    /// fp32 kernel too.
     public static func standard(for backend: BackendKind) -> AttentionKind {
         backend == .direct ? .int8 : .fp32
     }

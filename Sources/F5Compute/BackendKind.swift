@@ -12,7 +12,7 @@ public enum BackendKind: String, Codable, CaseIterable, Sendable {
 }
 
 /// Makes the backend for `kind`. `cacheBudgetBytes` only matters for `.dequant`
-/// (nil: half of physical memory); `attention` nil: the path's own (`AttentionKind.standard(for:)`);
+/// (nil: `DequantBLASBackend.defaultCacheBudgetBytes`, 256 MiB); `attention` nil: the path's own (`AttentionKind.standard(for:)`);
 /// `activations` only matters for `.direct` (nil: int16).
 public func makeLinearBackend(_ kind: BackendKind, cacheBudgetBytes: Int? = nil, attention: AttentionKind? = nil,
                               activations: ActivationPrecision? = nil) -> any LinearBackend {

@@ -60,7 +60,8 @@ public enum StepTrace {
         func setStage(_ stage: String) { state.withLock { $0.stage = stage } }
 
         /// A region being run: its tasks write their own spans.
-        final class Open: @unchecked Sendable {  // each task writes only its own slot of `spans`
+        /// Each task writes only its own slot of `spans`; the region's body (ComputeThreads) carries it to the workers.
+        final class Open {
             let name: String
             let workers: Int
             let bytes: Int

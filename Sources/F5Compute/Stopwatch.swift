@@ -1,6 +1,6 @@
 import Dispatch
 
-/// The one clock for timings: monotonic (wall-clock changes cannot make a stage negative), in seconds.
+/// A monotonic clock in seconds for the runtime's stage timings (wall-clock changes cannot make a stage negative).
 public struct Stopwatch: Sendable {
     private var start = DispatchTime.now().uptimeNanoseconds
 
