@@ -36,7 +36,8 @@ public enum Scratch {
 
     private static func take(_ bytes: Int) -> AlignedBuffer {
         let reused = free.withLock { free -> AlignedBuffer? in
-            guard let i = free.firstIndex(where: { $0.byteCount >= bytes }) else { return nil }
+            // The most recently returned one that fits: likely the one this thread just used, still in its cache.
+            guard let i = free.lastIndex(where: { $0.byteCount >= bytes }) else { return nil }
             return free.remove(at: i)
         }
         return reused ?? AlignedBuffer(byteCount: bytes)
