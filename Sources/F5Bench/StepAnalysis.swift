@@ -13,13 +13,12 @@ public struct ParallelCosts: Codable, Sendable {
     public var bandwidthCap: Double
 
     public static func measure(bandwidthCap: Double) -> ParallelCosts {
-        let threads = ComputeThreads.count
-        defer { ComputeThreads.configure(threads) }
         func forkJoin(_ workers: Int) -> Double {
-            ComputeThreads.configure(workers)
-            return best(of: 5) {
-                for _ in 0..<200 { ComputeThreads.parallelFor("fork", tasks: workers) { _ in } }
-            } / 200
+            ComputeThreads.withThreads(workers) {
+                best(of: 5) {
+                    for _ in 0..<200 { ComputeThreads.parallelFor("fork", tasks: workers) { _ in } }
+                } / 200
+            }
         }
         let one = forkJoin(1), cores = ProcessInfo.processInfo.activeProcessorCount
         let perThread = cores > 1 ? max(0, (forkJoin(cores) - one) / Double(cores - 1)) : 0
@@ -33,11 +32,12 @@ public struct ParallelCosts: Codable, Sendable {
         let count = 64 << 20, source = AlignedBuffer(byteCount: 4 * count), target = AlignedBuffer(byteCount: 4 * count)
         source.floats().initialize(repeating: 1, count: count)
         target.floats().initialize(repeating: 0, count: count)
-        ComputeThreads.configure(workers)
-        let seconds = best(of: 3) {
-            ComputeThreads.parallelFor("copy", tasks: workers) { w in
-                let part = count / workers
-                (target.floats() + w * part).update(from: source.floats() + w * part, count: part)
+        let seconds = ComputeThreads.withThreads(workers) {
+            best(of: 3) {
+                ComputeThreads.parallelFor("copy", tasks: workers) { w in
+                    let part = count / workers
+                    (target.floats() + w * part).update(from: source.floats() + w * part, count: part)
+                }
             }
         }
         return Double(8 * count) / seconds
