@@ -18,26 +18,41 @@ public enum ComputeThreads {
         return Mutex(ProcessInfo.processInfo.activeProcessorCount)
     }()
 
-    /// Worker count of the regions run by the calling thread: its own budget (`withThreads`), else the
-    /// process's.
+    /// Worker count of the regions run by the calling thread: its own budget (`withThreads`), else its share
+    /// of the cores among syntheses running side by side (`CoreSharing`), else the process's.
     public static var count: Int {
         let process = configured.withLock { $0 }  // also makes OpenBLAS single-threaded before the first region
         if let own = pthread_getspecific(budgetKey) { return Int(bitPattern: own) }
+        if let sharing = pthread_getspecific(sharingKey) {
+            return Unmanaged<CoreSharing>.fromOpaque(sharing).takeUnretainedValue().share(of: process)
+        }
         return process
     }
 
-    /// A thread's own budget, for syntheses that run side by side with the cores split between them.
-    private static let budgetKey: pthread_key_t = {
+    /// A thread's own budget (tests, the trace's cost measurements).
+    private static let budgetKey = makeKey()
+    /// The `CoreSharing` whose share the thread's regions take.
+    private static let sharingKey = makeKey()
+
+    private static func makeKey() -> pthread_key_t {
         var key = pthread_key_t()
         precondition(pthread_key_create(&key, nil) == 0, "no thread-specific key left for the compute budget")
         return key
-    }()
+    }
 
     /// Runs `body` with regions of at most `threads` workers on this thread (results are the same on any count).
     public static func withThreads<T>(_ threads: Int, _ body: () throws -> T) rethrows -> T {
         let previous = pthread_getspecific(budgetKey)
         pthread_setspecific(budgetKey, UnsafeRawPointer(bitPattern: max(1, threads)))
         defer { pthread_setspecific(budgetKey, previous) }
+        return try body()
+    }
+
+    /// Runs `body` with regions sized by `sharing`, which outlives the call.
+    static func withSharing<T>(_ sharing: CoreSharing, _ body: () throws -> T) rethrows -> T {
+        let previous = pthread_getspecific(sharingKey)
+        pthread_setspecific(sharingKey, Unmanaged.passUnretained(sharing).toOpaque())
+        defer { pthread_setspecific(sharingKey, previous) }
         return try body()
     }
 
@@ -105,6 +120,31 @@ public enum ComputeThreads {
         openblas_set_num_threads(Int32(count))
         defer { openblas_set_num_threads(1) }
         return body()
+    }
+}
+
+/// Syntheses that run side by side and split the cores between them. Each region of each takes the cores
+/// divided by how many run when the region starts, rounded up: all of them for one running alone, an even
+/// split while several run. Regions cut their work by size alone, so a share that changes in the middle
+/// of a synthesis leaves its bits unchanged.
+public final class CoreSharing: Sendable {
+    private let running = Atomic<Int>(0)
+
+    public init() {}
+
+    /// Runs `body` as one of the syntheses sharing the cores.
+    public func run<T>(_ body: () throws -> T) rethrows -> T {
+        running.add(1, ordering: .relaxed)
+        defer { running.subtract(1, ordering: .relaxed) }
+        return try ComputeThreads.withSharing(self, body)
+    }
+
+    /// Syntheses running now.
+    public var runningCount: Int { running.load(ordering: .relaxed) }
+
+    func share(of cores: Int) -> Int {
+        let running = max(1, runningCount)
+        return max(1, (cores + running - 1) / running)
     }
 }
 

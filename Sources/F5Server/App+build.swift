@@ -13,7 +13,7 @@ public func runServer(_ arguments: some ServerArguments, synthesizer: Synthesize
                       onReady: @escaping @Sendable (Int) -> Void) async throws {
     let registry = PrometheusCollectorRegistry()
     MetricsSystem.bootstrap(ServerMetrics.factory(registry: registry))
-    let queue = SynthesisQueue(maxQueue: arguments.maxQueue, maxPerClient: arguments.maxPerClient)
+    let queue = SynthesisQueue(workers: synthesizer.workers, maxQueue: arguments.maxQueue, maxPerClient: arguments.maxPerClient)
     let logger = Logger(label: "f5tts")
     let policy = AccessPolicy(arguments)
     if policy.listensBeyondLoopback, policy.key == nil {

@@ -10,7 +10,7 @@ public protocol ServerArguments: Sendable {
     var voicesDirectory: String { get }
     /// When set, every POST and DELETE needs `Authorization: Bearer <key>`.
     var apiKey: String? { get }
-    /// Requests that may wait behind the running one; past that, 429.
+    /// Requests that may wait behind the running ones; past that, 429.
     var maxQueue: Int { get }
     /// Requests one client address may have running or waiting; past that, 429.
     var maxPerClient: Int { get }

@@ -1,7 +1,7 @@
 import Foundation
 
-/// The one synthesis that runs at a time and the requests waiting for it, first come first served.
-/// Admission is checked before a response starts: at most `maxQueue` waiting behind the running one and
+/// The syntheses that run (up to `workers` side by side) and the requests waiting for them, first come first
+/// served. Admission is checked before a response starts: at most `maxQueue` waiting behind the running ones and
 /// `maxPerClient` per client address, else 429; once closed (shutting down), 503. `drained` returns
 /// when every admitted request has finished.
 actor SynthesisQueue {
@@ -10,26 +10,33 @@ actor SynthesisQueue {
     /// A place in the queue, held from admission until `finish`.
     struct Ticket: Hashable, Sendable { let id: Int; let client: String }
 
+    let workers: Int
     let maxQueue: Int
     let maxPerClient: Int
     private var nextID = 0
     private var admitted: [Ticket] = []
-    private var running: Ticket?
+    private var running: Set<Ticket> = []
     /// Admitted tickets whose turn is awaited, in order.
     private var waiting: [(ticket: Ticket, turn: CheckedContinuation<Void, Error>)] = []
     private var closed = false
     private var drainWaiters: [Int: CheckedContinuation<Void, Never>] = [:]
 
-    init(maxQueue: Int, maxPerClient: Int) { self.maxQueue = maxQueue; self.maxPerClient = maxPerClient }
+    init(workers: Int, maxQueue: Int, maxPerClient: Int) {
+        self.workers = workers
+        self.maxQueue = maxQueue
+        self.maxPerClient = maxPerClient
+    }
 
     /// Requests admitted and not finished (running and waiting).
     var depth: Int { admitted.count }
+    /// Requests synthesizing now.
+    var runningCount: Int { running.count }
     var isClosed: Bool { closed }
 
     /// Takes a place for `client`, or says why there is none.
     func admit(client: String) throws(Refusal) -> Ticket {
         if closed { throw .closed }
-        guard admitted.count < maxQueue + 1 else { throw .full }
+        guard admitted.count < maxQueue + workers else { throw .full }
         guard admitted.lazy.filter({ $0.client == client }).count < maxPerClient else { throw .clientLimit }
         nextID += 1
         let ticket = Ticket(id: nextID, client: client)
@@ -38,11 +45,11 @@ actor SynthesisQueue {
         return ticket
     }
 
-    /// Returns when `ticket` may synthesize: at once when nothing runs, else when those admitted before
-    /// it are done. Cancelled while waiting, it throws `CancellationError` (the ticket stays admitted
-    /// until `finish`).
+    /// Returns when `ticket` may synthesize: at once when a worker is free (then none waits), else when one
+    /// is given back and those admitted before it have started. Cancelled while waiting, it throws
+    /// `CancellationError` (the ticket stays admitted until `finish`).
     func start(_ ticket: Ticket) async throws {
-        guard running != nil else { running = ticket; return }
+        guard running.count >= workers else { running.insert(ticket); return }
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (turn: CheckedContinuation<Void, Error>) in
                 if Task.isCancelled { turn.resume(throwing: CancellationError()) } else { waiting.append((ticket, turn)) }
@@ -56,13 +63,10 @@ actor SynthesisQueue {
     func finish(_ ticket: Ticket) {
         admitted.removeAll { $0 == ticket }
         leave(ticket)
-        if running == ticket {
-            running = nil
-            if !waiting.isEmpty {
-                let next = waiting.removeFirst()
-                running = next.ticket
-                next.turn.resume()
-            }
+        if running.remove(ticket) != nil, !waiting.isEmpty {
+            let next = waiting.removeFirst()
+            running.insert(next.ticket)
+            next.turn.resume()
         }
         ServerMetrics.queueDepth.record(admitted.count)
         if closed, admitted.isEmpty { releaseDrainWaiters() }

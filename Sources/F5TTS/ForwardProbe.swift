@@ -19,9 +19,7 @@ extension Synthesizer {
     /// options see the same inputs, so their probes differ only by their arithmetic.
     public func probe(text: String, voice: Voice, options: SynthesisOptions = SynthesisOptions()) throws -> ForwardProbe {
         let plan = try self.plan(text: text, voice: voice, options: options)
-        lock.lock()
-        defer { lock.unlock() }
-        return try F5TTSError.wrapping {
+        return try inLane { try F5TTSError.wrapping {
             let chunk = plan.chunks[0], sampler = options.samplerOptions
             let frames = FlowSampler.frameCount(condFrames: voice.melFrames, textIDs: chunk.tokenIDs, requestedFrames: chunk.frames)
             let noise = options.noise(chunk: 0).noise(frames: frames, channels: model.architecture.melDim)
@@ -37,6 +35,6 @@ extension Synthesizer {
                 if stage == .block(last) { values[.lastBlock] = Array(output) }
             }
             return ForwardProbe(values: values)
-        }
+        } }
     }
 }

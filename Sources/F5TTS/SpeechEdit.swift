@@ -41,8 +41,10 @@ extension Synthesizer {
         let textSeconds = clock.lap()
 
         var audio: [Float] = []
-        let output = try run(plan: plan, voice: voice, options: options, noise: noise, progress: progress, editMask: mask) { piece, _ in
-            audio += piece
+        let output = try inLane {
+            try run(plan: plan, voice: voice, options: options, noise: noise, progress: progress, editMask: mask) { piece, _ in
+                audio += piece
+            }
         }
         return output.result(audio: audio, sampleRate: sampleRate, plan: plan, textSeconds: textSeconds, elapsed: clock.elapsed)
     }

@@ -17,9 +17,11 @@ import Synchronization
 /// try AudioWriter.write(samples: result.audio, sampleRate: result.sampleRate, to: "hello.wav")
 /// ```
 ///
-/// One synthesis runs at a time: calls from several threads or tasks wait for each other.
-/// `@unchecked Sendable`: everything is immutable after init except the DiT's workspace and the backend's
-/// scratch, which `run` only touches holding `lock`.
+/// At most `workers` syntheses run at a time (one by default); calls past that wait for a lane. Those that
+/// run side by side split the cores between them (`CoreSharing`): the weights are shared, and each keeps
+/// its own workspace, so every result is the one it would be alone.
+/// `@unchecked Sendable`: everything is immutable after init; a synthesis's workspace is its own, the DiT's
+/// modulation cache and the dequant tile cache hold locks of their own, and scratch comes from a locked pool.
 public final class Synthesizer: @unchecked Sendable {
     /// The bundles the model was built from.
     public let files: ModelFiles
@@ -35,11 +37,13 @@ public final class Synthesizer: @unchecked Sendable {
     public let frontEnd: any TextFrontEnd
     /// Seconds it took to load the model (`SynthesisTimings.load` of every result).
     public let loadSeconds: Double
+    /// Syntheses that may run side by side.
+    public let workers: Int
     private let melSpec: MelSpec
-    /// Serialises syntheses: the DiT's workspace and the thread pools are shared.
-    let lock = NSLock()
-    /// Where streams run, first come first served.
-    private let streamQueue = DispatchQueue(label: "f5tts.synthesis")
+    /// One permit per worker.
+    private let lanes: DispatchSemaphore
+    /// The cores, split between the syntheses running.
+    private let sharing = CoreSharing()
 
     /// Progress of a running synthesis: chunk (0-based) of chunks, step (1-based) of steps.
     public struct Progress: Sendable {
@@ -54,24 +58,28 @@ public final class Synthesizer: @unchecked Sendable {
     ///   - attention: the attention arithmetic (default: the path's own, `AttentionKind.standard(for:)`).
     ///   - activations: how the direct path quantizes its linear layers' inputs (default: int16).
     ///   - convention: replaces the manifest's RoPE / text-mask convention.
+    ///   - workers: syntheses that may run side by side (`SynthesisWorkers.standard` suits a busy server).
     public convenience init(model: String, vocoder: String? = nil, vocabulary: String? = nil, backend: BackendKind = .fastest,
                             cacheBudgetBytes: Int? = nil, attention: AttentionKind? = nil, activations: ActivationPrecision? = nil,
-                            convention: F5Convention? = nil) throws {
+                            convention: F5Convention? = nil, workers: Int = 1) throws {
         let clock = Stopwatch()
         let files = try ModelFiles.locate(model: model, vocoder: vocoder, vocabulary: vocabulary, convention: convention)
         try self.init(files: files, backend: makeLinearBackend(backend, cacheBudgetBytes: cacheBudgetBytes, attention: attention,
                                                                activations: activations),
-                      started: clock)
+                      workers: workers, started: clock)
     }
 
-    /// Builds the model from bundles already loaded.
-    public convenience init(files: ModelFiles, backend: any LinearBackend) throws {
-        try self.init(files: files, backend: backend, started: Stopwatch())
+    /// Builds the model from bundles already loaded; `workers` as above.
+    public convenience init(files: ModelFiles, backend: any LinearBackend, workers: Int = 1) throws {
+        try self.init(files: files, backend: backend, workers: workers, started: Stopwatch())
     }
 
-    private init(files: ModelFiles, backend: any LinearBackend, started clock: Stopwatch) throws {
+    private init(files: ModelFiles, backend: any LinearBackend, workers: Int, started clock: Stopwatch) throws {
+        guard workers >= 1 else { throw F5TTSError.invalidArgument(name: "workers", expected: "at least 1", found: "\(workers)") }
         self.files = files
         self.backend = backend
+        self.workers = workers
+        lanes = DispatchSemaphore(value: workers)
         frontEnd = ReferenceFrontEnd()
         (vocabulary, model, vocoder) = try F5TTSError.wrapping {
             (try Vocabulary(data: Data(files.vocabularyText.utf8), source: files.vocabularySource),
@@ -139,7 +147,9 @@ public final class Synthesizer: @unchecked Sendable {
     /// piece at the end, since silence removal needs the whole.
     public func generate(text: String, voice: Voice, options: SynthesisOptions = SynthesisOptions(), noise: [Float]? = nil,
                          progress: ((Progress) -> Void)? = nil, onAudio: ((AudioChunk) -> Void)? = nil) throws -> SynthesisResult {
-        try generate(text: text, voice: voice, options: options, noise: noise, progress: progress, shouldStop: nil, onAudio: onAudio)
+        try inLane {
+            try generate(text: text, voice: voice, options: options, noise: noise, progress: progress, shouldStop: nil, onAudio: onAudio)
+        }
     }
 
     /// `generate` as a stream of its pieces: `stream(script:)` for a text in one voice.
@@ -163,15 +173,17 @@ public final class Synthesizer: @unchecked Sendable {
 
     /// `generate(script:)` as a stream of its pieces. The script holds its place: its parts run one after
     /// another with nothing in between. Cancelling the consuming task, or dropping the stream, stops the
-    /// synthesis within one sampling step (the stream then ends with `CancellationError`). Streams run
-    /// one after another, in the order they were made, on a thread of their own: the synthesis keeps every
-    /// core busy and must not hold Swift concurrency's few threads.
+    /// synthesis within one sampling step (the stream then ends with `CancellationError`). Each stream runs on
+    /// a thread of its own, as soon as a lane is free: the synthesis keeps its cores busy and must not hold
+    /// Swift concurrency's few threads.
     public func stream(script: VoiceScript, voices: [String: Voice], options: SynthesisOptions = SynthesisOptions(),
                        voiceSpeeds: [String: Double] = [:], noise: [Float]? = nil) -> AsyncThrowingStream<AudioChunk, Error> {
         AsyncThrowingStream { continuation in
             let stop = StopFlag()
             continuation.onTermination = { _ in stop.raise() }
-            streamQueue.async { [self] in
+            // A thread of its own, not one of Dispatch's: those few also run Swift concurrency's tasks (the
+            // server's requests) and each region's helpers, which must not wait for a synthesis to end.
+            Thread { [self] in
                 do {
                     _ = try generate(script: script, voices: voices, options: options, voiceSpeeds: voiceSpeeds, noise: noise,
                                      progress: nil, shouldStop: { stop.isRaised }) { continuation.yield($0) }
@@ -179,7 +191,7 @@ public final class Synthesizer: @unchecked Sendable {
                 } catch {
                     continuation.finish(throwing: error)
                 }
-            }
+            }.start()
         }
     }
 
@@ -190,22 +202,24 @@ public final class Synthesizer: @unchecked Sendable {
             throw F5TTSError.invalidArgument(name: "noise", expected: "a single voice part", found: "\(script.parts.count) parts")
         }
         let wholeSilence = options.removeSilence && script.parts.count > 1
-        var results: [SynthesisResult] = []
-        for (index, part) in script.parts.enumerated() {
-            guard let voice = voices[part.voice] else {
-                throw F5TTSError.invalidArgument(name: "voices", expected: "a voice for every part", found: "none for '\(part.voice)'")
+        // One lane for the whole script: its parts run one after another with nothing in between.
+        let results = try inLane {
+            try script.parts.enumerated().map { index, part in
+                guard let voice = voices[part.voice] else {
+                    throw F5TTSError.invalidArgument(name: "voices", expected: "a voice for every part", found: "none for '\(part.voice)'")
+                }
+                var partOptions = options
+                partOptions.speed = voiceSpeeds[part.voice] ?? options.speed
+                if wholeSilence { partOptions.removeSilence = false }
+                let last = index == script.parts.count - 1
+                return try generate(text: part.text, voice: voice, options: partOptions, noise: noise, progress: progress,
+                                    shouldStop: shouldStop) { piece in
+                    guard !wholeSilence else { return }
+                    var piece = piece
+                    piece.isLast = piece.isLast && last
+                    onAudio?(piece)
+                }
             }
-            var partOptions = options
-            partOptions.speed = voiceSpeeds[part.voice] ?? options.speed
-            if wholeSilence { partOptions.removeSilence = false }
-            let last = index == script.parts.count - 1
-            results.append(try generate(text: part.text, voice: voice, options: partOptions, noise: noise, progress: progress,
-                                        shouldStop: shouldStop) { piece in
-                guard !wholeSilence else { return }
-                var piece = piece
-                piece.isLast = piece.isLast && last
-                onAudio?(piece)
-            })
         }
         var audio = results.flatMap(\.audio)
         if wholeSilence {
@@ -242,9 +256,7 @@ public final class Synthesizer: @unchecked Sendable {
     func run(plan: SynthesisPlan, voice: Voice, options: SynthesisOptions, noise: [Float]?,
              progress: ((Progress) -> Void)?, shouldStop: (() -> Bool)? = nil, editMask: [Bool]? = nil,
              emit: ([Float], Int) -> Void) throws -> RunOutput {
-        lock.lock()
-        defer { lock.unlock() }
-        return try F5TTSError.wrapping {
+        try F5TTSError.wrapping {
             let melDim = model.architecture.melDim
             if let noise {
                 guard plan.chunks.count == 1 else {
@@ -277,6 +289,14 @@ public final class Synthesizer: @unchecked Sendable {
             let (mel, melFrames) = Self.channelMajor(melParts, melDim: melDim)
             return RunOutput(timings: timings, mel: mel, melFrames: melFrames)
         }
+    }
+
+    /// Runs `body` in a lane: waits for one of the `workers` permits, then shares the cores with the syntheses
+    /// running beside it.
+    func inLane<T>(_ body: () throws -> T) throws -> T {
+        lanes.wait()
+        defer { lanes.signal() }
+        return try sharing.run(body)
     }
 
     /// One chunk sampled, its frames from `keepFrom` on vocoded, the loudness restored.

@@ -42,6 +42,7 @@ struct BatchCommand: ParsableCommand {
     @OptionGroup var model: ModelOptions
     @OptionGroup var synthesis: SynthesisArguments
     @OptionGroup var compute: ComputeOptions
+    @OptionGroup var workerOptions: WorkerOptions
 
     func validate() throws {
         if summary != nil {
@@ -79,11 +80,13 @@ struct BatchCommand: ParsableCommand {
             outputDirectory: out, shard: shard, options: try synthesis.options(recommended: files.f5.manifest.inference),
             seedOverride: synthesis.givenSeed, sampleFormat: sampleFormat, retryFailed: retryFailed,
             model: ModelIdentity.of(files), backend: compute.pathDescription)
-        let runner = BatchRunner(settings: settings, jobs: file.jobs, synthesizer: { try Synthesizer(files: files, backend: backend!) },
-                                 report: quiet ? { _ in } : { Self.log($0, shard: shard) })
+        let workers = workerOptions.resolved(compute), quiet = self.quiet
+        let runner = BatchRunner(settings: settings, jobs: file.jobs,
+                                 synthesizer: { try Synthesizer(files: files, backend: backend!, workers: workers) },
+                                 report: { event in if !quiet { Self.log(event, shard: shard) } })
         if dryRun { return try printPlan(runner.plan(), shard: shard, source: source, total: file.jobs.count) }
 
-        if !quiet { Log.info("f5tts batch: shard \(shard) from \(source)") }
+        if !quiet { Log.info("f5tts batch: shard \(shard) from \(source), \(workers) worker(s)") }
         let outcome = try runner.run()
         if !quiet {
             Log.info("shard \(shard): \(outcome.jobs) job(s): \(outcome.ran) synthesised, \(outcome.skipped) already done, "

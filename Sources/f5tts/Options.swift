@@ -43,10 +43,26 @@ struct ModelOptions: ParsableArguments {
         return path
     }
 
-    func load(backend: ComputeOptions, fallbackModel: String? = nil, vocabFallback: String? = nil) throws -> Synthesizer {
+    func load(backend: ComputeOptions, fallbackModel: String? = nil, vocabFallback: String? = nil, workers: Int = 1) throws -> Synthesizer {
         let files = try ModelFiles.locate(model: try modelPath(fallback: fallbackModel), vocoder: vocoder,
                                           vocabulary: vocab ?? vocabFallback, convention: convention)
-        return try Synthesizer(files: files, backend: backend.prepare())
+        return try Synthesizer(files: files, backend: backend.prepare(), workers: workers)
+    }
+}
+
+/// `--workers`: syntheses run side by side (serve, batch).
+struct WorkerOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Syntheses run side by side, sharing the weights and splitting the cores while several run "
+                               + "(default: one per \(SynthesisWorkers.coresPerSynthesis) cores of --threads).", valueName: "n"))
+    var workers: Int?
+
+    func validate() throws {
+        if let workers, workers < 1 { throw ValidationError("--workers must be at least 1, got \(workers)") }
+    }
+
+    /// `--workers`, else the default for the cores `compute` gives the regions.
+    func resolved(_ compute: ComputeOptions) -> Int {
+        workers ?? SynthesisWorkers.standard(cores: compute.threads ?? ProcessInfo.processInfo.activeProcessorCount)
     }
 }
 

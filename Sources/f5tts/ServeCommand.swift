@@ -14,7 +14,7 @@ struct ServeCommand: AsyncParsableCommand, ServerArguments {
     @Option(name: .customLong("voices-dir"), help: "Folder of stored voices (NAME.wav + NAME.txt; default: $XDG_DATA_HOME/f5tts/voices).") var voicesDir: String?
     @Option(name: .customLong("api-key"), help: "Require Authorization: Bearer KEY on POST and DELETE (default: $F5TTS_API_KEY).")
     var apiKeyOption: String?
-    @Option(name: .customLong("max-queue"), help: "Requests that may wait behind the running one (then 429).") var maxQueue = 8
+    @Option(name: .customLong("max-queue"), help: "Requests that may wait behind the running ones (then 429).") var maxQueue = 8
     @Option(name: .customLong("max-per-client"), help: "Requests one client address may have running or waiting (then 429).") var maxPerClient = 4
     @Option(help: "Seconds a connection may stay silent, a request body may take to arrive, and a response write may stall.")
     var timeout = 30.0
@@ -26,6 +26,7 @@ struct ServeCommand: AsyncParsableCommand, ServerArguments {
     @Option(name: .customLong("grace-period"), help: "Seconds that admitted requests may take to finish after SIGTERM/SIGINT.")
     var gracePeriod = 60.0
     @OptionGroup var compute: ComputeOptions
+    @OptionGroup var workerOptions: WorkerOptions
 
     var voicesDirectory: String { voicesDir ?? VoiceLibrary.defaultDirectory }
     var voiceCacheBytes: Int { voiceCacheMB << 20 }
@@ -41,7 +42,7 @@ struct ServeCommand: AsyncParsableCommand, ServerArguments {
     }
 
     func run() async throws {
-        let synthesizer = try model.load(backend: compute)
+        let synthesizer = try model.load(backend: compute, workers: workerOptions.resolved(compute))
         let host = self.host
         try await runServer(self, synthesizer: synthesizer, gracePeriod: gracePeriod) { port in
             // One unbuffered write: the ready line must reach a pipe at once.

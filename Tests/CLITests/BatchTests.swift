@@ -162,6 +162,33 @@ final class BatchTests: XCTestCase {
         XCTAssertTrue(text.stdout.hasPrefix("6 job(s): 6 ok, 0 failed\n"), text.stdout)
     }
 
+    /// Three jobs side by side on two threads (`--workers 3`): every job done once, the same bytes as the
+    /// one-worker run, records complete, nothing left over; `--workers 0` is refused by name.
+    func testThreeWorkersWriteTheFilesOneWorkerWrites() throws {
+        let s = try setup(), one = try reference()
+        let run = try f5tts(arguments: arguments(s, out: "workers", ["--workers", "3", "--threads", "2"]))
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertTrue(run.stderr.contains("3 worker(s)"), run.stderr)
+        XCTAssertEqual(Set((1...6).map { run.stderr.contains("[\($0)/6]") }), [true], run.stderr)
+        for id in s.ids {
+            let workers = s.out("workers").appendingPathComponent("\(id).wav")
+            XCTAssertEqual(try sha256(one.out("reference").appendingPathComponent("\(id).wav")), try sha256(workers), id)
+            let r = try record(s, "workers", id)
+            XCTAssertEqual(r["status"] as? String, "ok")
+            XCTAssertEqual(r["attempt"] as? Int, 1)
+            XCTAssertEqual(r["sha256"] as? String, try sha256(workers))
+        }
+        XCTAssertEqual(strayFiles(s.out("workers")), [])
+        let again = try f5tts(arguments: arguments(s, out: "workers", ["--workers", "3"]))
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertTrue(again.stderr.contains("6 job(s) in shard 0/1: 0 to run"), again.stderr)
+
+        let refused = try f5tts(arguments: arguments(s, out: "refused", ["--workers", "0"]))
+        XCTAssertNotEqual(refused.status, 0)
+        XCTAssertTrue(refused.stderr.contains("--workers must be at least 1, got 0"), refused.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: s.out("refused").path))
+    }
+
     func testDryRunListsTheShardFromSlurmVariablesAndSynthesisesNothing() throws {
         let s = try setup()
         // --array=3-7:2 has tasks 3, 5, 7: task 7 is shard 2 of 3.

@@ -134,4 +134,42 @@ final class ServeTests: XCTestCase {
         XCTAssertEqual(first.wait(timeout: .now() + 300), .success)
         XCTAssertEqual(box.status, 200)
     }
+
+    /// Two workers and nobody waiting (`--workers 2 --max-queue 0`): two requests synthesize at once (/health
+    /// counts two running), a third meanwhile gets 429, and each answer is the bytes the same request gets
+    /// alone afterwards: side by side changes nothing in the audio.
+    func testTwoWorkersSynthesizeTwoRequestsAtOnce() throws {
+        let server = try serve(["--workers", "2", "--max-queue", "0", "--max-per-client", "8"])
+        XCTAssertEqual(try request(server, "GET", "/health").json?["workers"] as? Int, 2)
+        @Sendable func speech(_ seed: Int) -> [String: Any] {
+            ["input": String(repeating: "A long sentence keeps the server busy for a while. ", count: 2), "voice": "alloy",
+             "nfe_step": 8, "response_format": "pcm", "seed": seed]
+        }
+        final class Replies: @unchecked Sendable { var bodies: [Int: Data] = [:]; let lock = NSLock() }
+        let replies = Replies(), done = DispatchGroup()
+        for seed in [1, 2] {
+            done.enter()
+            DispatchQueue.global().async {
+                let reply = try? self.request(server, "POST", "/v1/audio/speech", json: speech(seed))
+                replies.lock.withLock { replies.bodies[seed] = reply?.status == 200 ? reply?.body : nil }
+                done.leave()
+            }
+        }
+        var third: Reply?
+        for _ in 0..<300 where third == nil {
+            usleep(50_000)
+            if (try request(server, "GET", "/health").json?["running"] as? Int) == 2 {
+                third = try request(server, "POST", "/v1/audio/speech", json: ["input": "Hi.", "voice": "alloy"])
+            }
+        }
+        XCTAssertEqual(third?.status, 429, "two requests never ran at once")
+        XCTAssertEqual(third?.error?["code"] as? String, "queue_full")
+        XCTAssertEqual(done.wait(timeout: .now() + 300), .success)
+        for seed in [1, 2] {
+            let together = try XCTUnwrap(replies.lock.withLock { replies.bodies[seed] }, "request \(seed) failed")
+            XCTAssertGreaterThan(together.count, 24000, "request \(seed)")
+            XCTAssertEqual(try request(server, "POST", "/v1/audio/speech", json: speech(seed)).body, together, "seed \(seed)")
+        }
+        XCTAssertNotEqual(replies.bodies[1], replies.bodies[2])
+    }
 }

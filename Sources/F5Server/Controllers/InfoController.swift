@@ -20,7 +20,7 @@ struct InfoController {
         let models: [Model] }
     struct SettingList: Encodable { let settings: [SettingDescription] }
     struct Health: Encodable {
-        let status: String, model: String, backend: String, threads: Int, queue_depth: Int, busy: Bool
+        let status: String, model: String, backend: String, threads: Int, workers: Int, running: Int, queue_depth: Int, busy: Bool
     }
 
     var routes: [Route] {
@@ -34,9 +34,10 @@ struct InfoController {
     /// 200 while serving, 503 once shutting down (so load balancers stop sending). The model is named by its
     /// folder, not its path (the page is public to whoever can reach the port).
     func health(_ request: Request, context: ServerContext) async throws -> Response {
-        let (closed, depth) = (await queue.isClosed, await queue.depth)
+        let (closed, depth, running) = (await queue.isClosed, await queue.depth, await queue.runningCount)
         let health = Health(status: closed ? "shutting_down" : "ok", model: (synthesizer.files.f5.tree.displayName as NSString).lastPathComponent,
-                            backend: synthesizer.backend.name, threads: ComputeThreads.count, queue_depth: depth, busy: depth > 0)
+                            backend: synthesizer.backend.name, threads: ComputeThreads.count, workers: synthesizer.workers, running: running,
+                            queue_depth: depth, busy: depth > 0)
         return Response(status: closed ? .serviceUnavailable : .ok, headers: [.contentType: "application/json"],
                         body: .init(byteBuffer: ByteBuffer(data: try JSONEncoder().encode(health))))
     }
