@@ -59,6 +59,8 @@ public struct BenchmarkReport: Codable, Sendable {
     public var scaling: [ThreadScaling]?
     /// One traced step of the last backend (`bench --trace`).
     public var trace: StepAnalysis?
+    /// The last backend with 1, 2, ... syntheses side by side (`bench --workers`).
+    public var workers: [WorkerThroughput]?
 
     public init(date: String, machine: ComputeEnvironment, peaks: MachinePeaks, model: String, frames: Int, steps: Int,
                 cfgStrength: Double, workload: DiTWorkload, results: [BackendResult], referenceStepSeconds: Double?) {
@@ -123,6 +125,19 @@ public struct BenchmarkReport: Codable, Sendable {
             let own = results.last.map { [(threads: machine.computeThreads, seconds: $0.medianStepSeconds)] } ?? []
             let scaled = (scaling ?? []).filter { $0.backend == trace.backend }.map { (threads: $0.threads, seconds: $0.secondsPerStep) }
             md += "\n" + trace.markdown(measured: scaled.isEmpty ? own : scaled)
+        }
+        if let workers, let one = workers.first {
+            md += "\n## Syntheses side by side (\(one.backend), \(machine.computeThreads) threads, N = \(frames), \(steps) steps)\n\n"
+            md += "| workers | audio s | wall s | audio s per wall s | over 1 worker |\n|---|---|---|---|---|\n"
+            for row in workers {
+                md += "| \(row.workers) | \(f(row.audioSeconds)) | \(f(row.wallSeconds)) | \(f(row.audioPerWallSecond, 3)) "
+                    + "| \(f(row.audioPerWallSecond / one.audioPerWallSecond))x |\n"
+            }
+            if let trace {
+                let counts = [1, 2, 4, 8, 16].filter { WorkerThroughput.projected(trace, cores: 16, workers: $0) != nil }
+                md += "\nProjected on 16 cores from the traced step, throughput over 1 worker: "
+                md += counts.map { "\($0) worker(s) \(f(WorkerThroughput.projected(trace, cores: 16, workers: $0)!))x" }.joined(separator: ", ") + "\n"
+            }
         }
         if let chartFile { md += "\n![where the time goes](\(chartFile))\n" }
         return md

@@ -60,6 +60,10 @@ struct BenchCommand: ParsableCommand {
                                valueName: "file"))
     var trace: String?
 
+    @Option(help: ArgumentHelp("Also run the last of --backends with 1, 2, ... N syntheses side by side (as `serve --workers` and "
+                               + "`batch --workers` do): audio seconds per wall second.", valueName: "n"))
+    var workers: Int?
+
     @Option(name: .customLong("bandwidth-cap"),
             help: "Machine-wide memory bandwidth (GB/s) the --trace projection assumes at most for bandwidth-bound regions.")
     var bandwidthCap = 80.0
@@ -75,6 +79,7 @@ struct BenchCommand: ParsableCommand {
                 throw ValidationError("\(option) \(path): its folder does not exist or is not writable")
             }
         }
+        if let workers, workers < 1 { throw ValidationError("--workers must be at least 1, got \(workers)") }
         guard bandwidthCap > 0, bandwidthCap.isFinite else {
             throw ValidationError("--bandwidth-cap must be a positive number of GB/s, got \(bandwidthCap)")
         }
@@ -89,7 +94,8 @@ struct BenchCommand: ParsableCommand {
         let modelPath = try model ?? DefaultModel.ensure(preset: preset).path
         let benchmark = EndToEndBenchmark(model: modelPath, convention: convention, backends: kinds, frames: frames, steps: steps, repeats: repeats,
                                           text: demoParagraph, compute: compute, outputFolder: out, audioPath: nil,
-                                          referencePython: referencePython, tracePath: trace, bandwidthCapGBs: bandwidthCap)
+                                          referencePython: referencePython, tracePath: trace, bandwidthCapGBs: bandwidthCap,
+                                          workers: workers)
         var report = try benchmark.run()
         if scaling {
             report.scaling = try scalingTable(benchmark)

@@ -24,6 +24,8 @@ struct EndToEndBenchmark {
     /// Where the last backend's child writes one traced step (Chrome trace JSON), if anywhere.
     var tracePath: String?
     var bandwidthCapGBs = 80.0
+    /// Also measure the last backend with 1 ... this many syntheses side by side.
+    var workers: Int?
 
     func run() throws -> BenchmarkReport {
         try FileManager.default.createDirectory(atPath: outputFolder, withIntermediateDirectories: true)
@@ -47,6 +49,7 @@ struct EndToEndBenchmark {
             if let tracePath, backend == backends.last {
                 arguments += ["--trace", tracePath, "--bandwidth-cap", String(bandwidthCapGBs)]
             }
+            if let workers, backend == backends.last { arguments += ["--workers", String(workers)] }
             Log.info("running the \(backend.rawValue) backend (\(repeats) run(s))...")
             try runChild(arguments)
             let child = try JSONDecoder().decode(ChildResult.self, from: Data(contentsOf: URL(fileURLWithPath: resultPath)))
@@ -61,6 +64,7 @@ struct EndToEndBenchmark {
             model: model, frames: last.frames, steps: steps, cfgStrength: 2, workload: last.workload, results: results,
             referenceStepSeconds: nil)
         report.trace = last.trace
+        report.workers = last.workers
         if backends.contains(.direct), backends.contains(.dequant) {
             report.fidelity = PathFidelity(path: "direct", try PathOutputs.load(from: outputsFolder(.direct)),
                                            reference: "dequant", try PathOutputs.load(from: outputsFolder(.dequant)))
@@ -121,6 +125,7 @@ struct ChildResult: Codable {
     var frames: Int
     var workload: DiTWorkload
     var trace: StepAnalysis?
+    var workers: [WorkerThroughput]?
 }
 
 /// The child side of `bench` and `demo`: one backend, measured in its own process.
@@ -141,6 +146,7 @@ struct BenchChildCommand: ParsableCommand {
     @Option(name: .customLong("peak-int16")) var peakInt16: Double
     @Option var trace: String?
     @Option(name: .customLong("bandwidth-cap")) var bandwidthCap = 80.0
+    @Option var workers: Int?
     @OptionGroup var compute: ComputeOptions
 
     func run() throws {
@@ -163,7 +169,9 @@ struct BenchChildCommand: ParsableCommand {
         }
         if let audio { try AudioWriter.write(samples: outcome.synthesis.audio, sampleRate: outcome.synthesis.sampleRate, to: audio) }
         if let outputs { try outcome.outputs.save(to: outputs) }
-        let child = ChildResult(result: outcome.measured, frames: outcome.frames, workload: outcome.workload, trace: analysis)
+        let throughput = try workers.map { try WorkerThroughput.measure(run, maximum: $0) }
+        let child = ChildResult(result: outcome.measured, frames: outcome.frames, workload: outcome.workload, trace: analysis,
+                                workers: throughput)
         try JSONEncoder().encode(child).write(to: URL(fileURLWithPath: result))
     }
 }

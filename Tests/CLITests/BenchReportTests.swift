@@ -10,7 +10,8 @@ final class BenchReportTests: XCTestCase {
         let work = try scratch(), out = work.appendingPathComponent("report"), gh = work.appendingPathComponent("gh.json")
         let trace = work.appendingPathComponent("trace.json")
         let run = try f5ttsWithEnvironment(["bench", "--preset", "tiny", "--frames", "400", "--steps", "2", "--repeats", "1",
-                                            "--out", out.path, "--github-benchmark", gh.path, "--scaling", "--trace", trace.path],
+                                            "--out", out.path, "--github-benchmark", gh.path, "--scaling", "--trace", trace.path,
+                                            "--workers", "2"],
                                            environment: ["F5TTS_CACHE": work.appendingPathComponent("cache").path])
         XCTAssertEqual(run.status, 0, run.stderr)
         XCTAssertTrue(run.stdout.contains("## Fidelity: direct against dequant"), run.stdout)
@@ -54,6 +55,16 @@ final class BenchReportTests: XCTestCase {
         let projection = try XCTUnwrap(analysis["projection"] as? [[String: Any]])
         XCTAssertEqual(projection.compactMap { $0["threads"] as? Int }, [1, 2, 4, 6, 8, 12, 16, 24, 32, 48, 64])
         XCTAssertTrue(run.stdout.contains("## One step traced (direct"), run.stdout)
+        // 1 and 2 syntheses side by side of the same text and seed: twice the audio, each row timed.
+        let workers = try XCTUnwrap(report["workers"] as? [[String: Any]])
+        XCTAssertEqual(workers.compactMap { $0["workers"] as? Int }, [1, 2])
+        let audio = workers.compactMap { $0["audioSeconds"] as? Double }
+        XCTAssertEqual(audio.count, 2)
+        XCTAssertGreaterThan(audio[0], 0)
+        XCTAssertEqual(audio[1], 2 * audio[0], accuracy: 1e-9)
+        XCTAssertTrue(workers.allSatisfy { ($0["wallSeconds"] as? Double ?? 0) > 0 }, "\(workers)")
+        XCTAssertTrue(run.stdout.contains("## Syntheses side by side (direct"), run.stdout)
+        XCTAssertTrue(run.stdout.contains("Projected on 16 cores from the traced step"), run.stdout)
         // The children's outputs for the comparison and the scaling runs' folder are gone.
         let left = try FileManager.default.contentsOfDirectory(atPath: out.path).filter { $0.hasPrefix("outputs-") || $0 == "scaling" }
         XCTAssertEqual(left, [])

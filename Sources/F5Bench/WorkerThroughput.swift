@@ -1,0 +1,63 @@
+import F5TTS
+import Foundation
+import Synchronization
+
+/// Syntheses side by side, as `serve --workers` and `batch --workers` run them: `workers` syntheses of the
+/// same text started together on one synthesizer, sharing its weights and splitting the cores.
+public struct WorkerThroughput: Codable, Sendable {
+    public var backend: String
+    public var workers: Int
+    /// Audio made by all of them.
+    public var audioSeconds: Double
+    /// From the start of the first to the end of the last.
+    public var wallSeconds: Double
+
+    public var audioPerWallSecond: Double { audioSeconds / wallSeconds }
+
+    /// 1, 2, ... `maximum` workers, each count measured once on `run`'s model, text and options.
+    public static func measure(_ run: EndToEndRun, maximum: Int) throws -> [WorkerThroughput] {
+        let synthesizer = try Synthesizer(model: run.model, backend: run.backend, cacheBudgetBytes: run.cacheBudgetBytes,
+                                          attention: run.attention, activations: run.activations, convention: run.convention,
+                                          workers: maximum)
+        let voice = try synthesizer.prepareVoice(audio: run.reference, name: "reference", transcript: run.referenceText)
+        let (text, options) = (run.text, run.options)
+        return try (1...maximum).map { workers in
+            let audio = Audio()
+            let started = ContinuousClock.now
+            let done = (0..<workers).map { _ in
+                let finished = DispatchSemaphore(value: 0)
+                Thread {
+                    audio.add(Result { try synthesizer.generate(text: text, voice: voice, options: options) })
+                    finished.signal()
+                }.start()
+                return finished
+            }
+            for finished in done { finished.wait() }
+            let wall = ContinuousClock.now - started
+            return WorkerThroughput(backend: run.backend.rawValue, workers: workers, audioSeconds: try audio.seconds(),
+                                    wallSeconds: Double(wall.components.seconds) + Double(wall.components.attoseconds) * 1e-18)
+        }
+    }
+
+    /// The seconds of audio of syntheses that finish on threads of their own.
+    private final class Audio: Sendable {
+        private let results = Mutex<[Result<Double, any Error>]>([])
+
+        func add(_ result: Result<SynthesisResult, any Error>) {
+            let seconds = result.map { Double($0.audio.count) / Double($0.sampleRate) }
+            results.withLock { $0.append(seconds) }
+        }
+
+        func seconds() throws -> Double { try results.withLock { try $0.reduce(0) { $0 + (try $1.get()) } } }
+    }
+
+    /// Throughput of `workers` syntheses side by side on `cores` cores, relative to one synthesis on all of
+    /// them, from a traced step's projection: `workers` × step(cores) / step(cores / workers). Nil where the
+    /// projection has no such thread count.
+    public static func projected(_ trace: StepAnalysis, cores: Int, workers: Int) -> Double? {
+        guard cores % workers == 0, let whole = trace.projected(threads: cores), let share = trace.projected(threads: cores / workers) else {
+            return nil
+        }
+        return Double(workers) * whole / share
+    }
+}
