@@ -10,7 +10,7 @@ struct ServeCommand: AsyncParsableCommand, ServerArguments {
 
     @OptionGroup var model: ModelOptions
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
-    @Option(help: "Port (0: a free one, printed when ready).") var port = 8000
+    @Option(help: "Port (0: a free one, printed when ready).") var port = Self.defaultPort
     @Option(name: .customLong("voices-dir"), help: "Folder of stored voices (NAME.wav + NAME.txt; default: $XDG_DATA_HOME/f5tts/voices).") var voicesDir: String?
     @Option(name: .customLong("api-key"), help: "Require Authorization: Bearer KEY on POST and DELETE (default: $F5TTS_API_KEY).")
     var apiKeyOption: String?
@@ -26,6 +26,9 @@ struct ServeCommand: AsyncParsableCommand, ServerArguments {
     @Option(name: .customLong("grace-period"), help: "Seconds that admitted requests may take to finish after SIGTERM/SIGINT.")
     var gracePeriod = 60.0
     @OptionGroup var compute: ComputeOptions
+
+    /// The port without --port (also what `f5tts doctor` tries).
+    static let defaultPort = 8000
 
     var voicesDirectory: String { voicesDir ?? VoiceLibrary.defaultDirectory }
     var voiceCacheBytes: Int { voiceCacheMB << 20 }
