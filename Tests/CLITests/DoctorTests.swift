@@ -120,6 +120,17 @@ final class DoctorTests: XCTestCase {
         XCTAssertEqual(checks.values.filter { $0["status"] as? String == "fail" }.count, 1, run.stdout)
     }
 
+    func testDownloadedModelIsTheDefault() throws {
+        let cache = try scratch()
+        let download = cache.appendingPathComponent("f5tts-4bit-distill")
+        try FileManager.default.copyItem(atPath: models, toPath: download.path)
+        let run = try doctor(["--json"], environment: ["F5TTS_CACHE": cache.path])
+        XCTAssertEqual(run.status, 0, run.stdout + run.stderr)
+        let model = try XCTUnwrap(try checks(run).checks["model"])
+        XCTAssertEqual(model["status"] as? String, "ok")
+        XCTAssertTrue((model["value"] as? String ?? "").hasPrefix("\(download.path): speak-fixture-tiny-v0"), "\(model)")
+    }
+
     func testTakenPortIsOnlyAWarning() throws {
         let (fd, port) = try listeningLoopbackSocket()
         defer { close(fd) }
