@@ -73,6 +73,16 @@ public enum AudioWriter {
         return Data(memory.bytes)
     }
 
+    /// libsndfile's own version string, e.g. "libsndfile-1.2.0".
+    public static var libraryVersion: String { String(cString: sf_version_string()) }
+
+    /// Whether this libsndfile writes `format`: a short silence is encoded with the settings every write
+    /// uses, since `sf_format_check` only says the format code is valid, not that the encoder (LAME,
+    /// libopus, libFLAC) was built in.
+    public static func canWrite(_ format: AudioFormat) -> Bool {
+        (try? encode(samples: [Float](repeating: 0, count: 2400), sampleRate: 24000, format: format, sampleFormat: .pcm16)) != nil
+    }
+
     /// libsndfile's description of a mono file of `format`, after checking what the format can hold.
     static func sndfileInfo(sampleRate: Int, format: AudioFormat, sampleFormat: SampleFormat, name: String) throws -> SF_INFO {
         guard sampleRate > 0 else {

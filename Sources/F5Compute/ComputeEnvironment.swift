@@ -31,13 +31,16 @@ public struct ComputeEnvironment: Codable, Sendable {
     }
 
     /// "model name" from /proc/cpuinfo ("unknown" elsewhere).
-    static func cpuModelName() -> String {
-        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return "unknown" }
-        for line in text.split(separator: "\n") where line.hasPrefix("model name") {
-            if let colon = line.firstIndex(of: ":") {
-                return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-            }
+    static func cpuModelName() -> String { cpuInfo("model name") ?? "unknown" }
+
+    /// The first value of `key` in /proc/cpuinfo ("model name", "cpu family", "model"), nil when absent.
+    public static func cpuInfo(_ key: String) -> String? {
+        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return nil }
+        for line in text.split(separator: "\n") {
+            guard let colon = line.firstIndex(of: ":"),
+                  line[..<colon].trimmingCharacters(in: .whitespaces) == key else { continue }
+            return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
         }
-        return "unknown"
+        return nil
     }
 }

@@ -41,14 +41,16 @@ struct ComputeOptions: ParsableArguments {
         }
     }
 
-    /// Selects OpenBLAS's best kernel (may re-execute the process) and sets the threads.
-    func configure() {
+    /// Selects OpenBLAS's best kernel (may re-execute the process) and sets the threads; returns what was decided.
+    @discardableResult
+    func configure() -> OpenBLASSetup.Decision {
         let decision = OpenBLASSetup.reexecWithBestCore()
         ComputeThreads.configure(threads)
         if verbose {
             Log.info("machine: \(ComputeEnvironment.current().summary)")
             Log.info("OpenBLAS kernel selection: \(decision)")
         }
+        return decision
     }
 
     /// `configure()`, then the backend.

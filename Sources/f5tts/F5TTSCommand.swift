@@ -8,7 +8,7 @@ struct F5TTSCommand: AsyncParsableCommand {
         abstract: "Run F5-TTS from its 4-bit bundle on the CPU.",
         version: f5ttsVersion,
         subcommands: [SpeakCommand.self, EditCommand.self, ServeCommand.self, BatchCommand.self, DemoCommand.self, BenchCommand.self, VocodeCommand.self, InspectCommand.self,
-                      VerifyCommand.self, DownloadCommand.self, QuantizeCommand.self, MakeSyntheticCommand.self,
+                      VerifyCommand.self, DoctorCommand.self, DownloadCommand.self, QuantizeCommand.self, MakeSyntheticCommand.self,
                       BenchChildCommand.self])
 
     static func main() async {

@@ -10,7 +10,7 @@ struct ServeCommand: AsyncParsableCommand, ServerArguments {
 
     @OptionGroup var model: ModelOptions
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
-    @Option(help: "Port (0: a free one, printed when ready).") var port = 8000
+    @Option(help: "Port (0: a free one, printed when ready).") var port = Self.defaultPort
     @Option(name: .customLong("voices-dir"), help: "Folder of stored voices (NAME.wav + NAME.txt; default: $XDG_DATA_HOME/f5tts/voices).") var voicesDir: String?
     @Option(name: .customLong("api-key"), help: "Require Authorization: Bearer KEY on POST and DELETE (default: $F5TTS_API_KEY).")
     var apiKeyOption: String?
@@ -27,6 +27,9 @@ struct ServeCommand: AsyncParsableCommand, ServerArguments {
     var gracePeriod = 60.0
     @OptionGroup var compute: ComputeOptions
     @OptionGroup var workerOptions: WorkerOptions
+
+    /// The port without --port (also what `f5tts doctor` tries).
+    static let defaultPort = 8000
 
     var voicesDirectory: String { voicesDir ?? VoiceLibrary.defaultDirectory }
     var voiceCacheBytes: Int { voiceCacheMB << 20 }
