@@ -128,10 +128,12 @@ public struct BenchmarkReport: Codable, Sendable {
         }
         if let workers, let one = workers.first {
             md += "\n## Syntheses side by side (\(one.backend), \(machine.computeThreads) threads, N = \(frames), \(steps) steps)\n\n"
-            md += "| workers | audio s | wall s | audio s per wall s | over 1 worker |\n|---|---|---|---|---|\n"
+            md += "| workers | audio s | wall s | audio s per wall s | over 1 worker | CPU s | audio s per CPU s | over 1 worker |\n"
+            md += "|---|---|---|---|---|---|---|---|\n"
             for row in workers {
                 md += "| \(row.workers) | \(f(row.audioSeconds)) | \(f(row.wallSeconds)) | \(f(row.audioPerWallSecond, 3)) "
-                    + "| \(f(row.audioPerWallSecond / one.audioPerWallSecond))x |\n"
+                    + "| \(f(row.audioPerWallSecond / one.audioPerWallSecond))x | \(f(row.cpuSeconds)) | \(f(row.audioPerCPUSecond, 3)) "
+                    + "| \(f(row.audioPerCPUSecond / one.audioPerCPUSecond))x |\n"
             }
             if let trace {
                 let counts = [1, 2, 4, 8, 16].filter { WorkerThroughput.projected(trace, cores: 16, workers: $0) != nil }

@@ -1,3 +1,4 @@
+import F5Compute
 import F5TTS
 import Foundation
 import Synchronization
@@ -11,8 +12,12 @@ public struct WorkerThroughput: Codable, Sendable {
     public var audioSeconds: Double
     /// From the start of the first to the end of the last.
     public var wallSeconds: Double
+    /// CPU time the process spent meanwhile: unlike the wall time, not stretched by other processes on the
+    /// cores, so side by side's own cost (shared caches, memory) shows in it on a busy machine too.
+    public var cpuSeconds: Double
 
     public var audioPerWallSecond: Double { audioSeconds / wallSeconds }
+    public var audioPerCPUSecond: Double { audioSeconds / cpuSeconds }
 
     /// 1, 2, ... `maximum` workers, each count measured once on `run`'s model, text and options.
     public static func measure(_ run: EndToEndRun, maximum: Int) throws -> [WorkerThroughput] {
@@ -23,7 +28,7 @@ public struct WorkerThroughput: Codable, Sendable {
         let (text, options) = (run.text, run.options)
         return try (1...maximum).map { workers in
             let audio = Audio()
-            let started = ContinuousClock.now
+            let started = ContinuousClock.now, cpu = StepTrace.processCPU()
             let done = (0..<workers).map { _ in
                 let finished = DispatchSemaphore(value: 0)
                 Thread {
@@ -35,7 +40,8 @@ public struct WorkerThroughput: Codable, Sendable {
             for finished in done { finished.wait() }
             let wall = ContinuousClock.now - started
             return WorkerThroughput(backend: run.backend.rawValue, workers: workers, audioSeconds: try audio.seconds(),
-                                    wallSeconds: Double(wall.components.seconds) + Double(wall.components.attoseconds) * 1e-18)
+                                    wallSeconds: Double(wall.components.seconds) + Double(wall.components.attoseconds) * 1e-18,
+                                    cpuSeconds: Double(StepTrace.processCPU() - cpu) * 1e-9)
         }
     }
 

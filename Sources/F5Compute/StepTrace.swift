@@ -109,9 +109,14 @@ public enum StepTrace {
     static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
 
     /// CPU nanoseconds of the calling thread.
-    static func threadCPU() -> UInt64 {
+    static func threadCPU() -> UInt64 { cpu(CLOCK_THREAD_CPUTIME_ID) }
+
+    /// CPU nanoseconds of the whole process: work that other processes on the cores do not count in.
+    public static func processCPU() -> UInt64 { cpu(CLOCK_PROCESS_CPUTIME_ID) }
+
+    private static func cpu(_ clock: clockid_t) -> UInt64 {
         var t = timespec()
-        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
+        clock_gettime(clock, &t)
         return UInt64(t.tv_sec) * 1_000_000_000 + UInt64(t.tv_nsec)
     }
 

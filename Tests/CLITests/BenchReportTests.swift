@@ -62,7 +62,7 @@ final class BenchReportTests: XCTestCase {
         XCTAssertEqual(audio.count, 2)
         XCTAssertGreaterThan(audio[0], 0)
         XCTAssertEqual(audio[1], 2 * audio[0], accuracy: 1e-9)
-        XCTAssertTrue(workers.allSatisfy { ($0["wallSeconds"] as? Double ?? 0) > 0 }, "\(workers)")
+        XCTAssertTrue(workers.allSatisfy { ($0["wallSeconds"] as? Double ?? 0) > 0 && ($0["cpuSeconds"] as? Double ?? 0) > 0 }, "\(workers)")
         XCTAssertTrue(run.stdout.contains("## Syntheses side by side (direct"), run.stdout)
         XCTAssertTrue(run.stdout.contains("Projected on 16 cores from the traced step"), run.stdout)
         // The children's outputs for the comparison and the scaling runs' folder are gone.
