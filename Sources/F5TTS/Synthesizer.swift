@@ -18,9 +18,7 @@ import Synchronization
 /// ```
 ///
 /// One synthesis runs at a time: calls from several threads or tasks wait for each other.
-/// `@unchecked Sendable`: everything is immutable after init except the DiT's workspace and the backend's
-/// scratch, which `run` only touches holding `lock`.
-public final class Synthesizer: @unchecked Sendable {
+public final class Synthesizer: Sendable {
     /// The bundles the model was built from.
     public let files: ModelFiles
     /// The token table text is mapped through.
