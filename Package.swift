@@ -76,10 +76,7 @@ let package = Package(
         .testTarget(name: "F5TTSTests", dependencies: ["F5TTS", "F5Text", "F5TestSupport"]),
         .testTarget(name: "F5BatchTests", dependencies: ["F5Batch", "F5TTS"]),
         .testTarget(name: "F5BenchTests", dependencies: ["F5Bench", "F5Compute"]),
-        // The CLI tests drive servers and processes from closures that capture the test case: Swift 5 mode
-        // until XCTest's harness is Sendable.
-        .testTarget(name: "CLITests", dependencies: ["f5tts", "f5tts-bench-kernels", "F5TestSupport", "F5Audio", "F5TTS"],
-                    swiftSettings: [.swiftLanguageMode(.v5)]),
+        .testTarget(name: "CLITests", dependencies: ["f5tts", "f5tts-bench-kernels", "F5TestSupport", "F5Audio", "F5TTS"]),
     ],
     swiftLanguageModes: [.v6]
 )

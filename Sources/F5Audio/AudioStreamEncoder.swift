@@ -1,5 +1,6 @@
 import CSndFile
 import Foundation
+import Synchronization
 
 /// Audio encoded as it is produced, for pipes and streamed HTTP bodies: `header`, then `encode` per piece,
 /// then `finish`; the parts concatenate to a complete stream.
@@ -8,33 +9,32 @@ import Foundation
 /// has; libsndfile refuses to write WAV to a pipe); raw is the bare samples. Both are converted exactly as
 /// `AudioWriter` converts them. mp3, Ogg/Opus and FLAC come from libsndfile as it encodes
 /// (`SndfileStream`), without the header patches it would make at close, so what comes out is a valid
-/// stream as it goes. One writer at a time.
-/// `@unchecked Sendable`: libsndfile's stream state is used by one writer at a time, the response body or
-/// the standard output that owns the encoder, one piece after another.
-public final class AudioStreamEncoder: @unchecked Sendable {
+/// stream as it goes. Pieces are encoded one after another, in the order of the calls.
+public final class AudioStreamEncoder: Sendable {
     public let format: AudioFormat
     public let sampleFormat: SampleFormat
     public let sampleRate: Int
     /// What goes before the first samples: the 44-byte WAV header, nothing for raw, the encoder's first
     /// bytes for the others.
-    public private(set) var header = Data()
-    private var sndfile: SndfileStream?
+    public let header: Data
+    /// libsndfile's stream state, for the formats it encodes; one call at a time changes it.
+    private let sndfile: Mutex<SndfileStream?>
 
     public init(format: AudioFormat, sampleFormat: SampleFormat, sampleRate: Int) throws {
         self.format = format; self.sampleFormat = sampleFormat; self.sampleRate = sampleRate
         switch format {
-        case .wav: header = Self.wavHeader(sampleFormat: sampleFormat, sampleRate: sampleRate)
-        case .raw: break
+        case .wav: header = Self.wavHeader(sampleFormat: sampleFormat, sampleRate: sampleRate); sndfile = Mutex(nil)
+        case .raw: header = Data(); sndfile = Mutex(nil)
         case .mp3, .opus, .flac:
             let encoder = try SndfileStream(format: format, sampleFormat: sampleFormat, sampleRate: sampleRate)
             header = encoder.drain()
-            sndfile = encoder
+            sndfile = Mutex(encoder)
         }
     }
 
     /// The bytes of `samples` (for the libsndfile formats: whatever the encoder has finished so far).
     public func encode(_ samples: [Float]) throws -> Data {
-        if let sndfile { return try sndfile.write(samples) }
+        if let encoded = try sndfile.withLock({ try $0?.write(samples) }) { return encoded }
         var bytes = Data(capacity: samples.count * 4)
         for x in samples {
             if sampleFormat == .pcm16 {
@@ -47,7 +47,7 @@ public final class AudioStreamEncoder: @unchecked Sendable {
     }
 
     /// The last bytes: the encoder's buffered frames and trailer (nothing for wav and raw).
-    public func finish() throws -> Data { try sndfile?.finish() ?? Data() }
+    public func finish() throws -> Data { try sndfile.withLock { try $0?.finish() } ?? Data() }
 
     static func wavHeader(sampleFormat: SampleFormat, sampleRate: Int) -> Data {
         let width = sampleFormat == .pcm16 ? 2 : 4

@@ -4,10 +4,8 @@ import Foundation
 
 /// Vocos (`charactr/vocos-mel-24khz` layout) from a `vocos-mel-24khz-q4-bundle-v0` bundle, or one stored
 /// dense: `VocosBackbone` then `ISTFTHead`. Linear layers run on the given backend; convolutions run
-/// in fp32 on weights dequantized once at load.
-/// `@unchecked Sendable`: immutable after load; `decode` keeps its buffers per call, and the linear layers'
-/// shared scratch is used only under `Synthesizer`'s lock.
-public final class Vocoder: @unchecked Sendable {
+/// in fp32 on weights dequantized once at load. Immutable after load: `decode` keeps its buffers per call.
+public final class Vocoder: Sendable {
     public let architecture: VocosArchitecture
     public let backendName: String
     private let backbone: VocosBackbone

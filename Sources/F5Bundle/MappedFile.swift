@@ -6,12 +6,11 @@ import Darwin
 #endif
 
 /// A read-only memory map of a whole file. Weights are viewed in place, never copied at load.
-/// `@unchecked Sendable`: `base` points into a PROT_READ mapping that nothing writes and that lives until
-/// deinit, so any thread may read it.
-public final class MappedFile: @unchecked Sendable {
+public final class MappedFile: Sendable {
     public let path: String
     public let count: Int
-    public let base: UnsafeRawPointer
+    /// The mapping, unmapped when the last view of it goes.
+    private let mapping: ReadOnlyPointer
 
     public init(path: String) throws {
         self.path = path
@@ -24,32 +23,27 @@ public final class MappedFile: @unchecked Sendable {
         count = Int(info.st_size)
         if count == 0 {
             // mmap refuses empty mappings; an empty file still has a valid (empty) view.
-            base = UnsafeRawPointer(UnsafeMutableRawPointer.allocate(byteCount: 1, alignment: 16))
-            isMapped = false
+            mapping = ReadOnlyPointer(Mapping(base: UnsafeMutableRawPointer.allocate(byteCount: 1, alignment: 16), count: 0))
             return
         }
         guard let p = mmap(nil, count, PROT_READ, MAP_PRIVATE, fd, 0), p != MAP_FAILED else {
             throw BundleError.cannotOpen(file: path, reason: "mmap failed: \(String(cString: strerror(errno)))")
         }
-        base = UnsafeRawPointer(p)
-        isMapped = true
+        mapping = ReadOnlyPointer(Mapping(base: p, count: count))
     }
 
-    private let isMapped: Bool
+    /// The first byte of the file.
+    public var base: UnsafeRawPointer { mapping.pointer }
 
     /// Drops the resident pages that cover `range` (bytes of the file) from this process. The mapping is
     /// private and never written, so a later read simply faults the bytes back in from the file: this only
     /// lowers the resident set after a copy (e.g. repacked weights) has replaced the original.
     public func releasePages(_ range: Range<Int>) {
-        guard isMapped, !range.isEmpty else { return }
+        guard count > 0, !range.isEmpty else { return }
         let page = Int(sysconf(Int32(_SC_PAGESIZE)))
         let start = range.lowerBound / page * page
         let end = min((range.upperBound + page - 1) / page * page, (count + page - 1) / page * page)
         _ = madvise(UnsafeMutableRawPointer(mutating: base + start), end - start, Int32(MADV_DONTNEED))
-    }
-
-    deinit {
-        if isMapped { munmap(UnsafeMutableRawPointer(mutating: base), count) } else { base.deallocate() }
     }
 
     /// The whole file as a region.
@@ -74,4 +68,20 @@ public struct ByteRegion: Sendable {
 
     public func data() -> Data { withBytes { Data($0) } }
     public func text() -> String { withBytes { String(decoding: $0, as: UTF8.self) } }
+}
+
+/// Owns the pages of a `MappedFile`, or for an empty file the byte standing in for them.
+private final class Mapping {
+    let base: UnsafeMutableRawPointer
+    let count: Int
+
+    init(base: UnsafeMutableRawPointer, count: Int) { self.base = base; self.count = count }
+
+    deinit {
+        if count > 0 { munmap(base, count) } else { base.deallocate() }
+    }
+}
+
+extension ReadOnlyPointer {
+    fileprivate init(_ mapping: Mapping) { self.init(UnsafeRawPointer(mapping.base), owner: mapping) }
 }

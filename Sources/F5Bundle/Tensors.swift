@@ -3,26 +3,28 @@
 /// The tensor is flattened in C order to `[rows, cols]` (`cols` = product of the trailing
 /// dimensions) and stored in the nibble layout of `Q4Codec`; one little-endian fp16 scale per row
 /// follows the packed bytes.
-/// `@unchecked Sendable`: the pointers view a read-only mapping that `storage` keeps alive.
-public struct Q4Tensor: @unchecked Sendable {
+public struct Q4Tensor: Sendable {
     public let name: String
     public let shape: [Int]
     public let rows: Int
     public let cols: Int
-    public let packed: UnsafeRawPointer
-    public let scales: UnsafeRawPointer
-    /// Keeps the mapping alive for as long as the view exists.
-    public let storage: AnyObject
+    @usableFromInline let packedBytes: ReadOnlyPointer
+    @usableFromInline let scaleBytes: ReadOnlyPointer
 
+    /// `storage` keeps `packed` and `scales` alive, and nothing writes them while the view exists.
     public init(name: String, shape: [Int], packed: UnsafeRawPointer, scales: UnsafeRawPointer, storage: AnyObject) {
         self.name = name
         self.shape = shape
         self.rows = shape[0]
         self.cols = shape.dropFirst().reduce(1, *)
-        self.packed = packed
-        self.scales = scales
-        self.storage = storage
+        self.packedBytes = ReadOnlyPointer(packed, owner: storage)
+        self.scaleBytes = ReadOnlyPointer(scales, owner: storage)
     }
+
+    @inlinable public var packed: UnsafeRawPointer { packedBytes.pointer }
+    @inlinable public var scales: UnsafeRawPointer { scaleBytes.pointer }
+    /// What keeps the bytes alive: the mapped file, or the caller's buffer.
+    public var storage: AnyObject { packedBytes.owner }
 
     public var count: Int { rows * cols }
     public var packedByteCount: Int { (count + 1) / 2 }
@@ -87,17 +89,20 @@ public enum DenseType: String, Sendable, CaseIterable {
 }
 
 /// A dense little-endian tensor viewed in place inside a mapped file.
-/// `@unchecked Sendable`: `data` views a read-only mapping that `storage` keeps alive.
-public struct DenseTensor: @unchecked Sendable {
+public struct DenseTensor: Sendable {
     public let name: String
     public let shape: [Int]
     public let dtype: DenseType
-    public let data: UnsafeRawPointer
-    public let storage: AnyObject
+    private let bytes: ReadOnlyPointer
 
+    /// `storage` keeps `data` alive, and nothing writes it while the view exists.
     public init(name: String, shape: [Int], dtype: DenseType, data: UnsafeRawPointer, storage: AnyObject) {
-        self.name = name; self.shape = shape; self.dtype = dtype; self.data = data; self.storage = storage
+        self.name = name; self.shape = shape; self.dtype = dtype; self.bytes = ReadOnlyPointer(data, owner: storage)
     }
+
+    public var data: UnsafeRawPointer { bytes.pointer }
+    /// What keeps the bytes alive.
+    public var storage: AnyObject { bytes.owner }
 
     public var count: Int { shape.reduce(1, *) }
 

@@ -1,5 +1,5 @@
 /// The output AdaLN: Linear(SiLU(t_emb)) chunked as scale, shift (reverse of the block's order).
-final class AdaLayerNormFinal {
+final class AdaLayerNormFinal: Sendable {
     let dim: Int
     let linear: Linear
 

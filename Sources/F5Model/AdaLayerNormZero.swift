@@ -3,7 +3,7 @@ import F5Compute
 /// The block's AdaLN: Linear(SiLU(t_emb)) chunked as shift_msa, scale_msa, gate_msa, shift_mlp,
 /// scale_mlp, gate_mlp; LayerNorm(x; eps 1e-6, no affine) * (1 + scale) + shift.
 /// The modulation depends on t only, so it is computed once per synthesis for every step.
-final class AdaLayerNormZero {
+final class AdaLayerNormZero: Sendable {
     /// Chunk offsets (in units of dim) within one modulation row.
     enum Chunk: Int { case shiftMSA, onePlusScaleMSA, gateMSA, shiftMLP, onePlusScaleMLP, gateMLP }
     let dim: Int

@@ -1,17 +1,18 @@
 import F5Compute
 
-/// fp32 scratch of a fixed size, aligned for vector loads; allocated once per synthesis.
-final class FloatBuffer {
+/// fp32 scratch of a fixed size, aligned for vector loads; allocated once per synthesis. Shared between
+/// threads on `AlignedBuffer`'s terms.
+final class FloatBuffer: Sendable {
     let count: Int
     private let storage: AlignedBuffer
-    let pointer: UnsafeMutablePointer<Float>
 
     init(_ count: Int) {
         self.count = count
         storage = AlignedBuffer(byteCount: count * MemoryLayout<Float>.stride)
-        pointer = storage.floats()
         pointer.initialize(repeating: 0, count: count)
     }
+
+    var pointer: UnsafeMutablePointer<Float> { storage.floats() }
 
     convenience init(_ values: [Float]) {
         self.init(values.count)

@@ -2,7 +2,7 @@ import F5Compute
 
 /// Text-encoder block: depthwise conv k=7 -> LayerNorm (affine, eps 1e-6) -> Linear -> GELU (erf)
 /// -> GRN -> Linear, plus the residual.
-final class ConvNeXtV2Block {
+final class ConvNeXtV2Block: Sendable {
     let dim: Int
     let innerDim: Int
     let dwconv: DepthwiseConv1d

@@ -2,7 +2,7 @@ import F5Bundle
 import F5Compute
 
 /// Conv1d(k=31, groups 16) -> Mish -> Conv1d -> Mish, over time.
-final class ConvPositionEmbedding {
+final class ConvPositionEmbedding: Sendable {
     static let kernelSize = F5Architecture.positionConvKernel
     static let groups = F5Architecture.positionConvGroups
     let conv1: GroupedConv1d

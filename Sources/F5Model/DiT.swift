@@ -1,10 +1,11 @@
 import Foundation
 import F5Bundle
 import F5Compute
+import Synchronization
 
 /// The F5-TTS DiT backbone (`f5_tts.model.backbones.dit.DiT`) with every dimension from the bundle
 /// manifest, v0 and v1 conventions. Linear layers run on any `LinearBackend`.
-public final class DiT {
+public final class DiT: Sendable {
     public let architecture: F5Architecture
     /// Token ids the text embedding accepts: 0 ..< vocabularySize (-1 is filler).
     public var vocabularySize: Int { textEmbed.vocabularySize }
@@ -18,8 +19,7 @@ public final class DiT {
     let projOut: Linear
     /// The modulations of the last times asked for: every chunk of a text, and every synthesis with the
     /// same steps and sway, has the same times.
-    private let modulationLock = NSLock()
-    private var lastModulations: TimeModulations?
+    private let lastModulations = Mutex<TimeModulations?>(nil)
 
     public init(bundle: WeightBundle, backend: any LinearBackend) throws {
         // The bundle validated the architecture when it was loaded.
@@ -46,9 +46,15 @@ public final class DiT {
     /// The AdaLN modulations of every block and of the output for all `times` at once (M = times.count
     /// rows per GEMM), or the last ones when the times are the same.
     func modulations(times: [Float]) -> TimeModulations {
-        modulationLock.lock()
-        defer { modulationLock.unlock() }
-        if let last = lastModulations, last.times == times { return last }
+        lastModulations.withLock { last in
+            if let last, last.times == times { return last }
+            let computed = computeModulations(times: times)
+            last = computed
+            return computed
+        }
+    }
+
+    private func computeModulations(times: [Float]) -> TimeModulations {
         let a = architecture, count = times.count, depth = a.depth
         let siluTime = FloatBuffer(count * a.dim)
         timeEmbed.forward(times, into: siluTime.pointer)
@@ -63,8 +69,7 @@ public final class DiT {
         }
         let final = FloatBuffer(count * 2 * a.dim)
         normOut.modulations(siluTime: siluTime.pointer, rows: count, into: final.pointer)
-        lastModulations = TimeModulations(times: times, blocks: blocks, final: final)
-        return lastModulations!
+        return TimeModulations(times: times, blocks: blocks, final: final)
     }
 
     /// Caches everything that does not depend on x for one synthesis of `frames` frames: the text

@@ -3,7 +3,7 @@ import F5Compute
 /// x += gate_msa * Attention(AdaLN(x)); x += gate_mlp * FeedForward(LN(x) * (1 + scale_mlp) + shift_mlp).
 /// Each LayerNorm runs inside the pass that prepares the next linear layers' input, and each gated residual
 /// inside the last linear layer's region, on the tiles it computes.
-final class DiTBlock {
+final class DiTBlock: Sendable {
     let dim: Int
     let attnNorm: AdaLayerNormZero
     let attn: SelfAttention

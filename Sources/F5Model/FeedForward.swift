@@ -3,7 +3,7 @@ import F5Compute
 /// Linear -> GELU (tanh approximation) -> Linear (dropout is inactive at inference), added to the residual
 /// stream through its gate. Two regions: the GELU is applied to each tile of the first layer where it was
 /// computed, the gated residual to each tile of the second.
-final class FeedForward {
+final class FeedForward: Sendable {
     let innerDim: Int
     let projectIn: Linear
     let projectOut: Linear

@@ -5,7 +5,7 @@ import F5Compute
 /// the input windows are unrolled (im2col) into rows of perGroup * k values, matching the weight's
 /// row layout [out, in_local, k], and multiplied by that group's rows of the weight as a linear layer,
 /// so the convolution runs on whichever backend the model uses.
-final class GroupedConv1d {
+final class GroupedConv1d: Sendable {
     let channels: Int
     let kernelSize: Int
     let perGroup: Int

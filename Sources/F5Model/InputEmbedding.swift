@@ -3,7 +3,7 @@ import F5Compute
 /// proj(concat(x, cond, text)) then the convolutional position embedding added back.
 /// proj is linear, so it is split by columns: the cond + text part (with the bias) is computed once
 /// per synthesis and branch (`conditioning`), only the x part runs every step.
-final class InputEmbedding {
+final class InputEmbedding: Sendable {
     let melDim: Int
     let textDim: Int
     let dim: Int

@@ -3,7 +3,7 @@ import F5Compute
 
 /// Multi-head self-attention without mask: to_q / to_k / to_v, RoPE, softmax(q k^T / sqrt(d)) v
 /// per batch item, to_out.
-final class SelfAttention {
+final class SelfAttention: Sendable {
     let heads: Int
     let headDim: Int
     let toQ: Linear

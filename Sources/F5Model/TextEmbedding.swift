@@ -4,7 +4,7 @@ import Foundation
 /// Token embedding (+1 shift: filler / padding -1 becomes row 0), the absolute sinusoidal position
 /// table, then ConvNeXtV2 blocks. With `maskPadding` (v1) filler positions are zeroed before the
 /// first block and after every block.
-final class TextEmbedding {
+final class TextEmbedding: Sendable {
     /// Rows of the reference's precomputed position table (`precompute_max_pos`); longer sequences
     /// cannot be embedded by the reference either.
     static let maxPositions = 8192

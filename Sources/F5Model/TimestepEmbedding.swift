@@ -2,7 +2,7 @@ import F5Compute
 import Foundation
 
 /// Sinusoidal embedding of the flow time (scale 1000), then Linear -> SiLU -> Linear.
-final class TimestepEmbedding {
+final class TimestepEmbedding: Sendable {
     static let frequencyDim = 256
     let dim: Int
     let timeMLP0: Linear

@@ -20,9 +20,7 @@ import Synchronization
 /// At most `workers` syntheses run at a time (one by default); calls past that wait for a lane. Those that
 /// run side by side split the cores between them (`CoreSharing`): the weights are shared, and each keeps
 /// its own workspace, so every result is the one it would be alone.
-/// `@unchecked Sendable`: everything is immutable after init; a synthesis's workspace is its own, the DiT's
-/// modulation cache and the dequant tile cache hold locks of their own, and scratch comes from a locked pool.
-public final class Synthesizer: @unchecked Sendable {
+public final class Synthesizer: Sendable {
     /// The bundles the model was built from.
     public let files: ModelFiles
     /// The token table text is mapped through.

@@ -1,5 +1,6 @@
 import F5TestSupport
 import Foundation
+import Synchronization
 import XCTest
 
 /// `f5tts batch` as Slurm tasks and Kubernetes pods run it, on the tiny fixture model: sharding that does
@@ -37,20 +38,20 @@ final class BatchTests: XCTestCase {
 
     /// One uninterrupted single-process run of the default six jobs, made once and shared by the tests
     /// that compare against it.
-    static var referenceRun: Setup?
+    static let referenceRun = Mutex<Setup?>(nil)
     func reference() throws -> Setup {
-        if let made = Self.referenceRun { return made }
+        if let made = Self.referenceRun.withLock({ $0 }) { return made }
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("f5tts-batch-reference-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let s = try setup(in: folder)
         let run = try f5tts(arguments: arguments(s, out: "reference"))
         XCTAssertEqual(run.status, 0, run.stderr)
-        Self.referenceRun = s
+        Self.referenceRun.withLock { $0 = s }
         return s
     }
 
     override class func tearDown() {
-        if let made = referenceRun { try? FileManager.default.removeItem(at: made.root) }
+        if let made = referenceRun.withLock({ $0 }) { try? FileManager.default.removeItem(at: made.root) }
         super.tearDown()
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import XCTest
 
 /// What one run of the executable printed and returned.
@@ -41,14 +42,13 @@ extension XCTestCase {
         if let stdin { input.fileHandleForWriting.write(stdin) }
         try input.fileHandleForWriting.close()
         // Read both pipes concurrently so a full stderr pipe cannot block the child.
-        final class Box: @unchecked Sendable { var data = Data() }
-        let stderr = Box()
-        let reader = Thread { stderr.data = err.fileHandleForReading.readDataToEndOfFile() }
+        let stderr = Shared(Data())
+        let reader = Thread { stderr.value = err.fileHandleForReading.readDataToEndOfFile() }
         reader.start()
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         while !reader.isFinished { usleep(1000) }
-        return CLIRun(status: process.terminationStatus, stdoutData: stdout, stderr: String(decoding: stderr.data, as: UTF8.self))
+        return CLIRun(status: process.terminationStatus, stdoutData: stdout, stderr: String(decoding: stderr.value, as: UTF8.self))
     }
 
     /// A fresh temporary folder, removed when the test ends.
@@ -98,4 +98,16 @@ final class CLITests: XCTestCase {
         XCTAssertTrue((1...127).contains(garbage.status))
         XCTAssertTrue(garbage.stderr.contains("x.tar"), garbage.stderr)
     }
+}
+
+/// A value one thread sets and another reads once it has waited for it (a join, a semaphore).
+final class Shared<Value: Sendable>: Sendable {
+    private let state: Mutex<Value>
+    init(_ value: Value) { state = Mutex(value) }
+    var value: Value {
+        get { state.withLock { $0 } }
+        set { state.withLock { $0 = newValue } }
+    }
+    /// A change made whole under the lock (`value`'s get then set is two steps).
+    func update(_ change: (inout Value) -> Void) { state.withLock { change(&$0) } }
 }

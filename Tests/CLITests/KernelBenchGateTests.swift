@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import XCTest
 @testable import f5tts_bench_kernels
 
@@ -12,12 +13,12 @@ final class KernelBenchGateTests: XCTestCase {
     static let runLimit: TimeInterval = 180
 
     /// A `--quick` report this binary measured without the busy core, shared by the tests (nil until the first asks).
-    nonisolated(unsafe) private static var ownReport: URL?
+    private static let ownReport = Mutex<URL?>(nil)
     private var busy: Process?
 
     override class func tearDown() {
-        if let ownReport { try? FileManager.default.removeItem(at: ownReport) }
-        ownReport = nil
+        if let report = ownReport.withLock({ $0 }) { try? FileManager.default.removeItem(at: report) }
+        ownReport.withLock { $0 = nil }
         super.tearDown()
     }
 
@@ -92,14 +93,14 @@ final class KernelBenchGateTests: XCTestCase {
     }
 
     func measuredReport(_ bench: URL) throws -> URL {
-        if let report = Self.ownReport { return report }
+        if let report = Self.ownReport.withLock({ $0 }) { return report }
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("f5tts-bench-kernels-\(UUID().uuidString).json")
         let run = try runBench(bench, ["--quick", "--json", url.path])
         XCTAssertEqual(run.status, 0, run.stdout + run.stderr)
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw XCTSkip("the benchmark wrote no report:\n" + run.stdout + run.stderr)
         }
-        Self.ownReport = url
+        Self.ownReport.withLock { $0 = url }
         return url
     }
 
@@ -141,10 +142,9 @@ final class KernelBenchGateTests: XCTestCase {
         process.standardOutput = out
         process.standardError = err
         try process.run()
-        final class Box: @unchecked Sendable { var data = Data() }
-        let stdout = Box(), stderr = Box()
-        let readers = [Thread { stdout.data = out.fileHandleForReading.readDataToEndOfFile() },
-                       Thread { stderr.data = err.fileHandleForReading.readDataToEndOfFile() }]
+        let stdout = Shared(Data()), stderr = Shared(Data())
+        let readers = [Thread { stdout.value = out.fileHandleForReading.readDataToEndOfFile() },
+                       Thread { stderr.value = err.fileHandleForReading.readDataToEndOfFile() }]
         readers.forEach { $0.start() }
         let deadline = Date().addingTimeInterval(Self.runLimit)
         while process.isRunning && Date() < deadline { usleep(50_000) }
@@ -155,8 +155,8 @@ final class KernelBenchGateTests: XCTestCase {
         process.waitUntilExit()
         while readers.contains(where: { !$0.isFinished }) { usleep(1000) }
         print("f5tts-bench-kernels \(arguments.joined(separator: " ")): exit \(process.terminationStatus)\n"
-              + String(decoding: stdout.data, as: UTF8.self) + String(decoding: stderr.data, as: UTF8.self))
-        return CLIRun(status: process.terminationStatus, stdoutData: stdout.data, stderr: String(decoding: stderr.data, as: UTF8.self))
+              + String(decoding: stdout.value, as: UTF8.self) + String(decoding: stderr.value, as: UTF8.self))
+        return CLIRun(status: process.terminationStatus, stdoutData: stdout.value, stderr: String(decoding: stderr.value, as: UTF8.self))
     }
 }
 

@@ -9,32 +9,6 @@ import XCTest
 final class ServeHostileTests: XCTestCase {
     static let maxResidentKiB = 1 << 20
 
-    /// A raw HTTP/1.1 exchange on its own connection (`Connection: close`): status, lower-cased headers, body.
-    func raw(_ server: Server, _ method: String, _ path: String, headers: [String: String] = [:], body: Data = Data(),
-             seconds: Double = 60) throws -> Reply {
-        let connection = try RawConnection(port: server.port)
-        var head = "\(method) \(path) HTTP/1.1\r\nConnection: close\r\nContent-Length: \(body.count)\r\n"
-        if headers["Host"] == nil { head += "Host: 127.0.0.1:\(server.port)\r\n" }
-        for (name, value) in headers where !value.isEmpty { head += "\(name): \(value)\r\n" }
-        connection.send(Data((head + "\r\n").utf8) + body)
-        let (data, closed) = connection.read(for: seconds)
-        XCTAssertTrue(closed, "\(method) \(path): no complete answer within \(seconds) s")
-        return try parse(data)
-    }
-
-    /// One HTTP/1.x response with a Content-Length or close-delimited body.
-    func parse(_ data: Data) throws -> Reply {
-        let separator = try XCTUnwrap(data.range(of: Data("\r\n\r\n".utf8)), "no response head in \(data.count) bytes")
-        let lines = String(decoding: data[..<separator.lowerBound], as: UTF8.self).components(separatedBy: "\r\n")
-        let status = Int(lines[0].split(separator: " ")[1]) ?? 0
-        var headers: [String: String] = [:]
-        for line in lines.dropFirst() {
-            guard let colon = line.firstIndex(of: ":") else { continue }
-            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-        }
-        return Reply(status: status, headers: headers, body: Data(data[separator.upperBound...]))
-    }
-
     func json(_ object: Any) throws -> Data { try JSONSerialization.data(withJSONObject: object) }
 
     func assertMemoryBounded(_ server: Server, file: StaticString = #filePath, line: UInt = #line) {
@@ -47,13 +21,6 @@ final class ServeHostileTests: XCTestCase {
         XCTAssertNotNil(reply.error?["message"] as? String, "OpenAI's error shape: \(String(decoding: reply.body, as: UTF8.self))", file: file, line: line)
         XCTAssertEqual(reply.error?["param"] as? String, param, file: file, line: line)
         if let code { XCTAssertEqual(reply.error?["code"] as? String, code, file: file, line: line) }
-    }
-
-    func upload(_ server: Server, name: String, audio: Data, fields: [(name: String, value: String)] = [(name: "consent", value: "yes")],
-                headers: [String: String] = [:], refText: String = "The quick brown fox jumps") throws -> Reply {
-        let form = multipartForm([(name: "name", value: name), (name: "ref_text", value: refText)] + fields,
-                                 file: (name: "audio_sample", filename: "clip.flac", data: audio))
-        return try raw(server, "POST", "/v1/audio/voices", headers: headers.merging(["Content-Type": form.contentType]) { a, _ in a }, body: form.body)
     }
 
     var clip: Data { get throws { try Data(contentsOf: fixturesFolder.appendingPathComponent("speak/ref.wav")) } }
@@ -77,7 +44,7 @@ final class ServeHostileTests: XCTestCase {
         let dir = try scratch()
         let server = try serve(["--voices-dir", dir.path])
         let started = Date()
-        let reply = try upload(server, name: "bomb", audio: flac)
+        let reply = try server.upload(name: "bomb", audio: flac)
         expectError(reply, 400, param: "audio_sample")
         let message = reply.error?["message"] as? String ?? ""
         XCTAssertTrue(message.contains("at most 30 s"), message)
@@ -110,7 +77,7 @@ final class ServeHostileTests: XCTestCase {
         let started = Date()
         var status = 0
         while status != 200, Date().timeIntervalSince(started) < 90 {
-            status = try request(server, "POST", "/v1/audio/speech", json: ["input": "Hi.", "voice": "alloy", "nfe_step": 1, "response_format": "pcm"]).status
+            status = try server.request("POST", "/v1/audio/speech", json: ["input": "Hi.", "voice": "alloy", "nfe_step": 1, "response_format": "pcm"]).status
             if status != 200 { usleep(500_000) }
         }
         XCTAssertEqual(status, 200, "still refused after \(Int(Date().timeIntervalSince(started))) s")
@@ -129,16 +96,16 @@ final class ServeHostileTests: XCTestCase {
         for round in 0..<6 {
             try audio.write(to: dir.appendingPathComponent("fox.wav"))
             try "The quick brown fox jumps".write(to: dir.appendingPathComponent("fox.txt"), atomically: true, encoding: .utf8)
-            let speech = ["input": "Hi.", "voice": "fox", "nfe_step": 1, "response_format": "pcm", "ref_text": "The quick brown fox \(round)."] as [String: Any]
+            let speech = ["input": "Hi.", "voice": "fox", "nfe_step": 1, "response_format": "pcm", "ref_text": "The quick brown fox \(round)."] as JSONObject
             let done = DispatchSemaphore(value: 0)
-            DispatchQueue.global().async { _ = try? self.request(server, "POST", "/v1/audio/speech", json: speech); done.signal() }
+            DispatchQueue.global().async { _ = try? server.request("POST", "/v1/audio/speech", json: speech); done.signal() }
             usleep(UInt32(20_000 * (round % 3)))
-            XCTAssertEqual(try request(server, "DELETE", "/v1/audio/voices/fox").status, 200, "round \(round)")
+            XCTAssertEqual(try server.request("DELETE", "/v1/audio/voices/fox").status, 200, "round \(round)")
             XCTAssertEqual(done.wait(timeout: .now() + 60), .success)
-            XCTAssertEqual(try request(server, "POST", "/v1/audio/speech", json: speech).status, 404, "round \(round): the override still speaks")
+            XCTAssertEqual(try server.request("POST", "/v1/audio/speech", json: speech).status, 404, "round \(round): the override still speaks")
             var plain = speech
             plain["ref_text"] = nil
-            XCTAssertEqual(try request(server, "POST", "/v1/audio/speech", json: plain).status, 404, "round \(round): the voice still speaks")
+            XCTAssertEqual(try server.request("POST", "/v1/audio/speech", json: plain).status, 404, "round \(round): the voice still speaks")
         }
         assertMemoryBounded(server)
     }
@@ -150,17 +117,17 @@ final class ServeHostileTests: XCTestCase {
         let server = try serve(["--voices-dir", dir.path])
         let audio = try clip
         for round in 0..<10 {
-            XCTAssertEqual(try upload(server, name: "fox", audio: audio, fields: [(name: "consent", value: "yes"), (name: "overwrite", value: "true")]).status, 200)
+            XCTAssertEqual(try server.upload(name: "fox", audio: audio, fields: [(name: "consent", value: "yes"), (name: "overwrite", value: "true")]).status, 200)
             let group = DispatchGroup()
             DispatchQueue.global().async(group: group) {
-                _ = try? self.upload(server, name: "fox", audio: audio, fields: [(name: "consent", value: "yes"), (name: "overwrite", value: "true")])
+                _ = try? server.upload(name: "fox", audio: audio, fields: [(name: "consent", value: "yes"), (name: "overwrite", value: "true")])
             }
             usleep(UInt32(5_000 * (round % 4)))
-            DispatchQueue.global().async(group: group) { _ = try? self.request(server, "DELETE", "/v1/audio/voices/fox") }
+            DispatchQueue.global().async(group: group) { _ = try? server.request("DELETE", "/v1/audio/voices/fox") }
             XCTAssertEqual(group.wait(timeout: .now() + 60), .success)
-            let listed = (try request(server, "GET", "/v1/audio/voices").json?["voices"] as? [[String: Any]] ?? []).contains { $0["id"] as? String == "fox" }
+            let listed = (try server.request("GET", "/v1/audio/voices").json?["voices"] as? [[String: Any]] ?? []).contains { $0["id"] as? String == "fox" }
             let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix("fox.") }.sorted()
-            let spoken = try request(server, "POST", "/v1/audio/speech", json: ["input": "Hi.", "voice": "fox", "nfe_step": 1, "response_format": "pcm"]).status
+            let spoken = try server.request("POST", "/v1/audio/speech", json: ["input": "Hi.", "voice": "fox", "nfe_step": 1, "response_format": "pcm"]).status
             if listed {
                 XCTAssertEqual(files, ["fox.txt", "fox.wav"], "round \(round)")
                 XCTAssertEqual(spoken, 200, "round \(round)")
@@ -177,55 +144,55 @@ final class ServeHostileTests: XCTestCase {
         let dir = try scratch()
         let server = try serve(["--voices-dir", dir.path])
         let audio = try clip
-        XCTAssertEqual(try upload(server, name: "fox", audio: audio).status, 200)
+        XCTAssertEqual(try server.upload(name: "fox", audio: audio).status, 200)
         let stored = try Data(contentsOf: dir.appendingPathComponent("fox.wav"))
         let other = try longClip(times: 2)
-        expectError(try upload(server, name: "fox", audio: other, headers: ["Origin": "http://evil.example"]), 403, code: "cross_origin")
-        expectError(try upload(server, name: "fox", audio: other, headers: ["Host": "evil.example", "Origin": "http://evil.example"]), 421,
+        expectError(try server.upload(name: "fox", audio: other, headers: ["Origin": "http://evil.example"]), 403, code: "cross_origin")
+        expectError(try server.upload(name: "fox", audio: other, headers: ["Host": "evil.example", "Origin": "http://evil.example"]), 421,
                     code: "host_not_allowed")
-        expectError(try upload(server, name: "fox", audio: other, headers: ["Sec-Fetch-Site": "cross-site"]), 403, code: "cross_origin")
-        expectError(try upload(server, name: "fox", audio: other), 409, param: "name", code: "voice_exists")
+        expectError(try server.upload(name: "fox", audio: other, headers: ["Sec-Fetch-Site": "cross-site"]), 403, code: "cross_origin")
+        expectError(try server.upload(name: "fox", audio: other), 409, param: "name", code: "voice_exists")
         XCTAssertEqual(try Data(contentsOf: dir.appendingPathComponent("fox.wav")), stored, "the stored voice is untouched")
-        XCTAssertEqual(try upload(server, name: "fox", audio: other, fields: [(name: "consent", value: "yes"), (name: "overwrite", value: "true")]).status, 200)
+        XCTAssertEqual(try server.upload(name: "fox", audio: other, fields: [(name: "consent", value: "yes"), (name: "overwrite", value: "true")]).status, 200)
         XCTAssertEqual(try Data(contentsOf: dir.appendingPathComponent("fox.wav")), other)
 
         let speech = try json(["input": "Hi.", "voice": "alloy", "nfe_step": 1, "response_format": "pcm"])
-        expectError(try raw(server, "POST", "/v1/audio/speech", headers: ["Content-Type": "text/plain"], body: speech), 415)
-        expectError(try raw(server, "POST", "/v1/audio/speech", body: speech), 415)
-        expectError(try raw(server, "POST", "/v1/audio/speech", headers: ["Content-Type": "application/json", "Origin": "http://evil.example"], body: speech),
+        expectError(try server.raw("POST", "/v1/audio/speech", headers: ["Content-Type": "text/plain"], body: speech), 415)
+        expectError(try server.raw("POST", "/v1/audio/speech", body: speech), 415)
+        expectError(try server.raw("POST", "/v1/audio/speech", headers: ["Content-Type": "application/json", "Origin": "http://evil.example"], body: speech),
                     403, code: "cross_origin")
-        expectError(try raw(server, "DELETE", "/v1/audio/voices/fox", headers: ["Origin": "null"]), 403, code: "cross_origin")
-        expectError(try raw(server, "GET", "/v1/audio/voices", headers: ["Host": "rebound.example:\(server.port)"]), 421, code: "host_not_allowed")
+        expectError(try server.raw("DELETE", "/v1/audio/voices/fox", headers: ["Origin": "null"]), 403, code: "cross_origin")
+        expectError(try server.raw("GET", "/v1/audio/voices", headers: ["Host": "rebound.example:\(server.port)"]), 421, code: "host_not_allowed")
         // The server's own page, and the names loopback goes by.
-        XCTAssertEqual(try raw(server, "POST", "/v1/audio/speech", headers: ["Content-Type": "application/json", "Origin": "http://127.0.0.1:\(server.port)",
+        XCTAssertEqual(try server.raw("POST", "/v1/audio/speech", headers: ["Content-Type": "application/json", "Origin": "http://127.0.0.1:\(server.port)",
                                                                              "Sec-Fetch-Site": "same-origin"], body: speech).status, 200)
         for host in ["localhost:\(server.port)", "[::1]:\(server.port)", "127.0.0.1"] {
-            XCTAssertEqual(try raw(server, "GET", "/health", headers: ["Host": host]).status, 200, host)
+            XCTAssertEqual(try server.raw("GET", "/health", headers: ["Host": host]).status, 200, host)
         }
 
         // --allowed-hosts names more; --host 0.0.0.0 without a key refuses voice changes.
         let named = try serve(["--allowed-hosts", "tts.example", "--allowed-hosts", "other.example"])
-        XCTAssertEqual(try raw(named, "GET", "/health", headers: ["Host": "tts.example:8000"]).status, 200)
-        XCTAssertEqual(try raw(named, "GET", "/health", headers: ["Host": "other.example"]).status, 200)
-        expectError(try raw(named, "GET", "/health", headers: ["Host": "evil.example"]), 421)
+        XCTAssertEqual(try named.raw("GET", "/health", headers: ["Host": "tts.example:8000"]).status, 200)
+        XCTAssertEqual(try named.raw("GET", "/health", headers: ["Host": "other.example"]).status, 200)
+        expectError(try named.raw("GET", "/health", headers: ["Host": "evil.example"]), 421)
         let open = try serve(["--host", "0.0.0.0", "--voices-dir", try scratch().path])
-        expectError(try upload(open, name: "fox", audio: audio), 403, code: "api_key_required")
-        expectError(try raw(open, "DELETE", "/v1/audio/voices/fox"), 403, code: "api_key_required")
-        XCTAssertEqual(try raw(open, "POST", "/v1/audio/speech", headers: ["Content-Type": "application/json"], body: speech).status, 200)
+        expectError(try open.upload(name: "fox", audio: audio), 403, code: "api_key_required")
+        expectError(try open.raw("DELETE", "/v1/audio/voices/fox"), 403, code: "api_key_required")
+        XCTAssertEqual(try open.raw("POST", "/v1/audio/speech", headers: ["Content-Type": "application/json"], body: speech).status, 200)
         let keyed = try serve(["--host", "0.0.0.0", "--api-key", "k", "--voices-dir", try scratch().path])
-        XCTAssertEqual(try upload(keyed, name: "fox", audio: audio, headers: ["Authorization": "bearer k"]).status, 200, "the scheme in any case")
+        XCTAssertEqual(try keyed.upload(name: "fox", audio: audio, headers: ["Authorization": "bearer k"]).status, 200, "the scheme in any case")
     }
 
     // 6. What synthesis would fail on is refused before the headers: no 200 followed by a cut body.
     func testLimitsThatSynthesisWouldHitAre400sBeforeAnyAudio() throws {
         let server = try serve()
-        let base = ["voice": "alloy", "nfe_step": 1, "response_format": "wav"] as [String: Any]
+        let base = ["voice": "alloy", "nfe_step": 1, "response_format": "wav"] as JSONObject
         let unbroken = (0..<500).map { "word\($0 % 10)" }.joined(separator: " ")
-        expectError(try request(server, "POST", "/v1/audio/speech", json: base.merging(["input": unbroken]) { $1 }), 400, param: "input")
-        expectError(try request(server, "POST", "/v1/audio/speech", json: base.merging(["input": "Hi.", "ref_text": String(repeating: "a", count: 10_000)]) { $1 }),
+        expectError(try server.request("POST", "/v1/audio/speech", json: base.merging(["input": unbroken]) { $1 }), 400, param: "input")
+        expectError(try server.request("POST", "/v1/audio/speech", json: base.merging(["input": "Hi.", "ref_text": String(repeating: "a", count: 10_000)]) { $1 }),
                     400, param: "ref_text")
-        expectError(try request(server, "POST", "/v1/audio/speech", json: base.merging(["input": "Hi.", "cfg_strength": 1e308]) { $1 }), 400, param: "cfg_strength")
-        expectError(try request(server, "POST", "/v1/audio/speech", json: base.merging(["input": "Hi.", "sway_sampling_coef": -1e300]) { $1 }),
+        expectError(try server.request("POST", "/v1/audio/speech", json: base.merging(["input": "Hi.", "cfg_strength": 1e308]) { $1 }), 400, param: "cfg_strength")
+        expectError(try server.request("POST", "/v1/audio/speech", json: base.merging(["input": "Hi.", "sway_sampling_coef": -1e300]) { $1 }),
                     400, param: "sway_sampling_coef")
         XCTAssertEqual(try metric(server, "f5tts_synthesis_seconds_count") ?? 0, 0, "nothing was synthesized")
         // A stream that does fail after its headers (its client leaves) is logged and counted.
@@ -248,7 +215,7 @@ final class ServeHostileTests: XCTestCase {
     func testTheVoiceCacheIsBoundedByBytes() throws {
         let server = try serve(["--voice-cache-mb", "1"])
         for round in 0..<12 {
-            let reply = try request(server, "POST", "/v1/audio/speech", json: ["input": "Hi.", "voice": "alloy", "nfe_step": 1, "response_format": "pcm",
+            let reply = try server.request("POST", "/v1/audio/speech", json: ["input": "Hi.", "voice": "alloy", "nfe_step": 1, "response_format": "pcm",
                                                                               "ref_text": "Some words said in round \(round)."])
             XCTAssertEqual(reply.status, 200)
         }
@@ -263,9 +230,9 @@ final class ServeHostileTests: XCTestCase {
         let server = try serve()
         let marks = "a" + String(repeating: "\u{0301}", count: 5000)
         XCTAssertEqual(marks.count, 1, "one grapheme cluster")
-        expectError(try request(server, "POST", "/v1/audio/speech", json: ["input": marks, "voice": "alloy"]), 400, param: "input")
+        expectError(try server.request("POST", "/v1/audio/speech", json: ["input": marks, "voice": "alloy"]), 400, param: "input")
         let letters = String(repeating: "Some plain words. ", count: 220)
-        let slow = try request(server, "POST", "/v1/audio/speech", json: ["input": letters, "voice": "alloy", "speed": 0.25])
+        let slow = try server.request("POST", "/v1/audio/speech", json: ["input": letters, "voice": "alloy", "speed": 0.25])
         expectError(slow, 400, param: "input")
         XCTAssertTrue((slow.error?["message"] as? String ?? "").contains("at most 600 s"), "\(slow.error ?? [:])")
         assertMemoryBounded(server)
@@ -293,7 +260,7 @@ final class ServeHostileTests: XCTestCase {
             slow.send("{")
             answer408 = slow.read(for: 0.3).data
         }
-        expectError(try parse(answer408 + slow.read(for: 5) { $0.range(of: Data("}}".utf8)) != nil }.data), 408, code: "timeout")
+        expectError(try Reply(http: answer408 + slow.read(for: 5) { $0.range(of: Data("}}".utf8)) != nil }.data), 408, code: "timeout")
     }
 
     // 10. HTTP itself: pipelining, HTTP/1.0, malformed framing, 405 with Allow, HEAD, a missing Host, and
@@ -301,7 +268,7 @@ final class ServeHostileTests: XCTestCase {
     func testHTTPIsSpokenCorrectly() throws {
         let server = try serve()
         let speech = try json(["input": "Hi there.", "voice": "alloy", "nfe_step": 1, "response_format": "pcm", "seed": 7])
-        let reference = try request(server, "POST", "/v1/audio/speech", json: try JSONSerialization.jsonObject(with: speech))
+        let reference = try server.request("POST", "/v1/audio/speech", json: try JSONSerialization.jsonObject(with: speech))
         XCTAssertEqual(reference.status, 200)
 
         let pipelined = try RawConnection(port: server.port)
@@ -315,27 +282,27 @@ final class ServeHostileTests: XCTestCase {
         old.send(speech)
         let (oldData, oldClosed) = old.read(for: 30)
         XCTAssertTrue(oldClosed, "HTTP/1.0: the body ends where the connection does")
-        let oldReply = try parse(oldData)
+        let oldReply = try Reply(http: oldData)
         XCTAssertTrue(String(decoding: oldData.prefix(12), as: UTF8.self).hasPrefix("HTTP/1.0 200"))
         XCTAssertNil(oldReply.headers["transfer-encoding"])
         XCTAssertEqual(oldReply.body, reference.body, "no chunk lines in the audio")
 
         let chunked = try RawConnection(port: server.port)
         chunked.send("POST /v1/audio/speech HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n")
-        expectError(try parse(chunked.read(for: 30) { $0.range(of: Data("}}".utf8)) != nil }.data), 400, code: "malformed_body")
+        expectError(try Reply(http: chunked.read(for: 30) { $0.range(of: Data("}}".utf8)) != nil }.data), 400, code: "malformed_body")
         let garbage = try RawConnection(port: server.port)
         garbage.send("NOT\u{1} HTTP\r\n\r\n")
-        expectError(try parse(garbage.read(for: 30).data), 400, code: "malformed_request")
+        expectError(try Reply(http: garbage.read(for: 30).data), 400, code: "malformed_request")
 
-        let wrong = try raw(server, "PUT", "/v1/audio/speech")
+        let wrong = try server.raw("PUT", "/v1/audio/speech")
         expectError(wrong, 405, code: "method_not_allowed")
         XCTAssertEqual(wrong.headers["allow"], "POST")
-        XCTAssertEqual(try raw(server, "DELETE", "/health").headers["allow"], "GET, HEAD")
-        let head = try raw(server, "HEAD", "/health")
+        XCTAssertEqual(try server.raw("DELETE", "/health").headers["allow"], "GET, HEAD")
+        let head = try server.raw("HEAD", "/health")
         XCTAssertEqual(head.status, 200)
         XCTAssertEqual(head.body, Data())
-        expectError(try raw(server, "GET", "/nothing/here"), 404, code: "not_found")
-        expectError(try raw(server, "GET", "/health", headers: ["Host": ""]), 400, code: "missing_host")
+        expectError(try server.raw("GET", "/nothing/here"), 404, code: "not_found")
+        expectError(try server.raw("GET", "/health", headers: ["Host": ""]), 400, code: "missing_host")
     }
 
     // 11. The smaller findings.
@@ -344,19 +311,19 @@ final class ServeHostileTests: XCTestCase {
         let server = try serve(["--voices-dir", dir.path, "--api-key", "k"])
         let key = ["Authorization": "Bearer k"]
         let audio = try clip
-        expectError(try upload(server, name: "fox", audio: audio, fields: [], headers: key), 400, param: "consent")
-        expectError(try upload(server, name: "fox", audio: audio, fields: [(name: "consent", value: "no")], headers: key), 400, param: "consent")
-        expectError(try upload(server, name: "fox", audio: audio, headers: key, refText: String(repeating: "word ", count: 200_000)), 400, param: "ref_text")
-        for name in ["Alloy", "BUILTIN"] { expectError(try upload(server, name: name, audio: audio, headers: key), 400, param: "name") }
+        expectError(try server.upload(name: "fox", audio: audio, fields: [], headers: key), 400, param: "consent")
+        expectError(try server.upload(name: "fox", audio: audio, fields: [(name: "consent", value: "no")], headers: key), 400, param: "consent")
+        expectError(try server.upload(name: "fox", audio: audio, headers: key, refText: String(repeating: "word ", count: 200_000)), 400, param: "ref_text")
+        for name in ["Alloy", "BUILTIN"] { expectError(try server.upload(name: name, audio: audio, headers: key), 400, param: "name") }
         let short = try AudioWriter.encode(samples: (0..<2400).map { 0.3 * sin(Float($0) * 0.1) }, sampleRate: 24000, format: .wav, sampleFormat: .pcm16)
-        let tooShort = try upload(server, name: "fox", audio: short, headers: key)
+        let tooShort = try server.upload(name: "fox", audio: short, headers: key)
         expectError(tooShort, 400, param: "audio_sample")
         let message = tooShort.error?["message"] as? String ?? ""
         XCTAssertTrue(message.contains("audio_sample") && !message.contains("/"), "names the field, not a server path: \(message)")
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path), [])
 
         func speech(_ body: String) throws -> Reply {
-            try raw(server, "POST", "/v1/audio/speech", headers: ["Content-Type": "application/json", "Authorization": "bearer k"], body: Data(body.utf8))
+            try server.raw("POST", "/v1/audio/speech", headers: ["Content-Type": "application/json", "Authorization": "bearer k"], body: Data(body.utf8))
         }
         expectError(try speech(#"{"input": "Hi.", "voice": "alloy", "seed": -1}"#), 400, param: "seed")
         expectError(try speech(#"{"input": "Hi.", "voice": "alloy", "nfe_step": 8.5}"#), 400, param: "nfe_step")
@@ -373,7 +340,7 @@ final class ServeHostileTests: XCTestCase {
         for voice in ["broken", "wordy"] {
             expectError(try speech(#"{"input": "Hi.", "voice": "\#(voice)", "nfe_step": 1}"#), 400)
         }
-        let model = try XCTUnwrap(try request(server, "GET", "/health").json?["model"] as? String)
+        let model = try XCTUnwrap(try server.request("GET", "/health").json?["model"] as? String)
         XCTAssertFalse(model.contains("/"), "no file path in /health: \(model)")
 
         // curl sends Expect: 100-continue with large uploads and waits for the go-ahead.
@@ -381,5 +348,43 @@ final class ServeHostileTests: XCTestCase {
         expecting.send("POST /v1/audio/voices HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: multipart/form-data; boundary=x\r\nContent-Length: 2000000\r\nExpect: 100-continue\r\n\r\n")
         let go = String(decoding: expecting.read(for: 5) { $0.count >= 12 }.data, as: UTF8.self)
         XCTAssertTrue(go.hasPrefix("HTTP/1.1 100"), go)
+    }
+}
+
+/// The clients of the hostile tests, callable from any thread.
+extension XCTestCase.Server {
+    /// A raw HTTP/1.1 exchange on its own connection (`Connection: close`): status, lower-cased headers, body.
+    func raw(_ method: String, _ path: String, headers: [String: String] = [:], body: Data = Data(),
+             seconds: Double = 60) throws -> XCTestCase.Reply {
+        let connection = try RawConnection(port: port)
+        var head = "\(method) \(path) HTTP/1.1\r\nConnection: close\r\nContent-Length: \(body.count)\r\n"
+        if headers["Host"] == nil { head += "Host: 127.0.0.1:\(port)\r\n" }
+        for (name, value) in headers where !value.isEmpty { head += "\(name): \(value)\r\n" }
+        connection.send(Data((head + "\r\n").utf8) + body)
+        let (data, closed) = connection.read(for: seconds)
+        XCTAssertTrue(closed, "\(method) \(path): no complete answer within \(seconds) s")
+        return try XCTestCase.Reply(http: data)
+    }
+
+    func upload(name: String, audio: Data, fields: [(name: String, value: String)] = [(name: "consent", value: "yes")],
+                headers: [String: String] = [:], refText: String = "The quick brown fox jumps") throws -> XCTestCase.Reply {
+        let form = multipartForm([(name: "name", value: name), (name: "ref_text", value: refText)] + fields,
+                                 file: (name: "audio_sample", filename: "clip.flac", data: audio))
+        return try raw("POST", "/v1/audio/voices", headers: headers.merging(["Content-Type": form.contentType]) { a, _ in a }, body: form.body)
+    }
+}
+
+extension XCTestCase.Reply {
+    /// One HTTP/1.x response with a Content-Length or close-delimited body.
+    init(http data: Data) throws {
+        let separator = try XCTUnwrap(data.range(of: Data("\r\n\r\n".utf8)), "no response head in \(data.count) bytes")
+        let lines = String(decoding: data[..<separator.lowerBound], as: UTF8.self).components(separatedBy: "\r\n")
+        let status = Int(lines[0].split(separator: " ")[1]) ?? 0
+        var headers: [String: String] = [:]
+        for line in lines.dropFirst() {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+        self.init(status: status, headers: headers, body: Data(data[separator.upperBound...]))
     }
 }

@@ -12,14 +12,14 @@ final class ServeStreamingTests: XCTestCase {
     let paragraph = "The first sentence is short. The second one takes a little longer to say. "
         + "A third sentence follows it, and a fourth closes the paragraph with a few more words."
 
-    func speech(_ fields: [String: Any]) -> [String: Any] {
+    func speech(_ fields: JSONObject) -> JSONObject {
         ["input": paragraph, "voice": "alloy", "nfe_step": 1, "seed": 11].merging(fields) { _, new in new }
     }
 
     /// Every format streams; FLAC decodes to exactly the samples of the WAV response, mp3 and Opus to its length.
     func testEncodedFormatsStreamTheSameAudio() throws {
         let server = try serve()
-        let wav = try request(server, "POST", "/v1/audio/speech", json: speech(["response_format": "wav"]))
+        let wav = try server.request("POST", "/v1/audio/speech", json: speech(["response_format": "wav"]))
         XCTAssertEqual(wav.status, 200)
         XCTAssertEqual(wav.headers["x-f5-seed"], "11")
         let reference = try WAVFile(data: wav.body).samples
@@ -27,7 +27,7 @@ final class ServeStreamingTests: XCTestCase {
         XCTAssertEqual(Double(reference.count) / 24000, planned, accuracy: 0.05, "planned seconds")
         let dir = try scratch()
         for format in ["flac", "mp3", "opus"] {
-            let reply = try request(server, "POST", "/v1/audio/speech", json: speech(["response_format": format]))
+            let reply = try server.request("POST", "/v1/audio/speech", json: speech(["response_format": format]))
             XCTAssertEqual(reply.status, 200, format)
             XCTAssertEqual(reply.headers["transfer-encoding"], "chunked", "\(format) is streamed")
             let path = dir.appendingPathComponent("speech.\(format)").path
@@ -49,8 +49,8 @@ final class ServeStreamingTests: XCTestCase {
     func testAShortFirstChunkIsSplitOffByDefault() throws {
         let server = try serve()
         let long = String(repeating: paragraph + " ", count: 3)
-        let short = try request(server, "POST", "/v1/audio/speech", json: speech(["input": long, "response_format": "pcm"]))
-        let plain = try request(server, "POST", "/v1/audio/speech", json: speech(["input": long, "response_format": "pcm", "short_first_chunk": false]))
+        let short = try server.request("POST", "/v1/audio/speech", json: speech(["input": long, "response_format": "pcm"]))
+        let plain = try server.request("POST", "/v1/audio/speech", json: speech(["input": long, "response_format": "pcm", "short_first_chunk": false]))
         let (shortChunks, plainChunks) = (Int(short.headers["x-f5-chunks"] ?? "") ?? 0, Int(plain.headers["x-f5-chunks"] ?? "") ?? 0)
         XCTAssertGreaterThan(shortChunks, plainChunks)
         XCTAssertGreaterThan(plainChunks, 0)
@@ -62,26 +62,26 @@ final class ServeStreamingTests: XCTestCase {
         try FileManager.default.copyItem(at: fixturesFolder.appendingPathComponent("speak/ref.wav"), to: dir.appendingPathComponent("fox.wav"))
         try "The quick brown fox jumps".write(to: dir.appendingPathComponent("fox.txt"), atomically: true, encoding: .utf8)
         let server = try serve(["--voices-dir", dir.path])
-        let base = ["response_format": "pcm", "short_first_chunk": false] as [String: Any]
-        let both = try request(server, "POST", "/v1/audio/speech",
+        let base = ["response_format": "pcm", "short_first_chunk": false] as JSONObject
+        let both = try server.request("POST", "/v1/audio/speech",
                                json: speech(base.merging(["input": "Hello there. [fox] I am the fox.", "multi_voice": true]) { $1 }))
         XCTAssertEqual(both.status, 200, String(decoding: both.body, as: UTF8.self))
-        let first = try request(server, "POST", "/v1/audio/speech", json: speech(base.merging(["input": "Hello there."]) { $1 }))
-        let second = try request(server, "POST", "/v1/audio/speech", json: speech(base.merging(["input": "I am the fox.", "voice": "fox"]) { $1 }))
+        let first = try server.request("POST", "/v1/audio/speech", json: speech(base.merging(["input": "Hello there."]) { $1 }))
+        let second = try server.request("POST", "/v1/audio/speech", json: speech(base.merging(["input": "I am the fox.", "voice": "fox"]) { $1 }))
         XCTAssertEqual(both.body, first.body + second.body)
         // A bracketed word that names no voice is text, read as it would be without multi_voice.
-        let unknown = try request(server, "POST", "/v1/audio/speech",
+        let unknown = try server.request("POST", "/v1/audio/speech",
                                   json: speech(base.merging(["input": "Hi. [nobody] Hello.", "multi_voice": true]) { $1 }))
         XCTAssertEqual(unknown.status, 200, String(decoding: unknown.body, as: UTF8.self))
-        let plain = try request(server, "POST", "/v1/audio/speech", json: speech(base.merging(["input": "Hi. [nobody] Hello."]) { $1 }))
+        let plain = try server.request("POST", "/v1/audio/speech", json: speech(base.merging(["input": "Hi. [nobody] Hello."]) { $1 }))
         XCTAssertEqual(unknown.body, plain.body)
     }
 
     func testMetricsCountRequestsAndSyntheses() throws {
         let server = try serve()
-        XCTAssertEqual(try request(server, "POST", "/v1/audio/speech", json: speech(["response_format": "pcm"])).status, 200)
-        XCTAssertEqual(try request(server, "POST", "/v1/audio/speech", json: speech(["voice": "nobody"])).status, 404)
-        let reply = try request(server, "GET", "/metrics")
+        XCTAssertEqual(try server.request("POST", "/v1/audio/speech", json: speech(["response_format": "pcm"])).status, 200)
+        XCTAssertEqual(try server.request("POST", "/v1/audio/speech", json: speech(["voice": "nobody"])).status, 404)
+        let reply = try server.request("GET", "/metrics")
         XCTAssertEqual(reply.status, 200)
         XCTAssertTrue(reply.headers["content-type"]?.hasPrefix("text/plain") == true)
         let text = String(decoding: reply.body, as: UTF8.self)
@@ -100,25 +100,24 @@ final class ServeStreamingTests: XCTestCase {
     /// SIGTERM while a synthesis runs: new requests get 503, the running one completes, the process exits 0.
     func testSIGTERMFinishesWhatRunsAndRefusesNewWork() throws {
         let server = try serve()
-        final class Box: @unchecked Sendable { var reply: Reply? }
-        let box = Box(), done = DispatchSemaphore(value: 0)
+        let reply = Shared<Reply?>(nil), done = DispatchSemaphore(value: 0)
         let long = speech(["nfe_step": 8, "response_format": "wav"])
-        DispatchQueue.global().async { box.reply = try? self.request(server, "POST", "/v1/audio/speech", json: long, timeout: 300); done.signal() }
+        DispatchQueue.global().async { reply.value = try? server.request("POST", "/v1/audio/speech", json: long, timeout: 300); done.signal() }
         var busy = false
         for _ in 0..<100 where !busy {
             usleep(100_000)
-            busy = (try request(server, "GET", "/health").json?["busy"] as? Bool) == true
+            busy = (try server.request("GET", "/health").json?["busy"] as? Bool) == true
         }
         XCTAssertTrue(busy)
         kill(server.process.processIdentifier, SIGTERM)
         usleep(300_000)
-        let refused = try request(server, "POST", "/v1/audio/speech", json: speech(["response_format": "pcm"]))
+        let refused = try server.request("POST", "/v1/audio/speech", json: speech(["response_format": "pcm"]))
         XCTAssertEqual(refused.status, 503)
         XCTAssertEqual(refused.error?["code"] as? String, "shutting_down")
-        XCTAssertEqual(try request(server, "GET", "/health").status, 503)
-        XCTAssertEqual(try request(server, "DELETE", "/v1/audio/voices/fox").error?["code"] as? String, "shutting_down", "no voice changes either")
+        XCTAssertEqual(try server.request("GET", "/health").status, 503)
+        XCTAssertEqual(try server.request("DELETE", "/v1/audio/voices/fox").error?["code"] as? String, "shutting_down", "no voice changes either")
         XCTAssertEqual(done.wait(timeout: .now() + 300), .success)
-        let finished = try XCTUnwrap(box.reply)
+        let finished = try XCTUnwrap(reply.value)
         XCTAssertEqual(finished.status, 200)
         let planned = try XCTUnwrap(Double(finished.headers["x-f5-planned-seconds"] ?? ""))
         XCTAssertEqual(Double(try WAVFile(data: finished.body).samples.count) / 24000, planned, accuracy: 0.05, "the whole clip")
@@ -162,6 +161,6 @@ final class ServeStreamingTests: XCTestCase {
         XCTAssertGreaterThan(statuses.filter { $0 == 429 }.count, 0)
         XCTAssertEqual(healthFailures, 0)
         XCTAssertLessThan(peakResident, 2 << 20, "resident memory (KiB) stays bounded")
-        XCTAssertEqual(try request(server, "POST", "/v1/audio/speech", json: speech(["response_format": "pcm"])).status, 200)
+        XCTAssertEqual(try server.request("POST", "/v1/audio/speech", json: speech(["response_format": "pcm"])).status, 200)
     }
 }

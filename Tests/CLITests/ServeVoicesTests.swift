@@ -14,11 +14,11 @@ final class ServeVoicesTests: XCTestCase {
         var fields = [(name: "name", value: name), (name: "consent", value: "cons_123")]
         if let refText { fields.append((name: "ref_text", value: refText)) }
         let form = multipartForm(fields, file: audio.map { (name: "audio_sample", filename: "clip.wav", data: $0) })
-        return try request(server, "POST", "/v1/audio/voices", body: form.body, headers: headers.merging(["Content-Type": form.contentType]) { a, _ in a })
+        return try server.request("POST", "/v1/audio/voices", body: form.body, headers: headers.merging(["Content-Type": form.contentType]) { a, _ in a })
     }
 
     func voiceIDs(_ server: Server) throws -> [String] {
-        try XCTUnwrap(try request(server, "GET", "/v1/audio/voices").json?["voices"] as? [[String: Any]]).compactMap { $0["id"] as? String }
+        try XCTUnwrap(try server.request("GET", "/v1/audio/voices").json?["voices"] as? [[String: Any]]).compactMap { $0["id"] as? String }
     }
 
     func testAnUploadedVoiceSpeaksSurvivesARestartAndCanBeDeleted() throws {
@@ -32,22 +32,22 @@ final class ServeVoicesTests: XCTestCase {
         // Stored as it was sent, beside its transcript.
         XCTAssertEqual(try Data(contentsOf: dir.appendingPathComponent("fox.wav")), try clip)
         XCTAssertEqual(try String(contentsOf: dir.appendingPathComponent("fox.txt"), encoding: .utf8), transcript)
-        let speech = ["input": "Hi there.", "voice": "fox", "nfe_step": 1, "seed": 5, "response_format": "pcm"] as [String: Any]
-        let spoken = try request(server, "POST", "/v1/audio/speech", json: speech)
+        let speech = ["input": "Hi there.", "voice": "fox", "nfe_step": 1, "seed": 5, "response_format": "pcm"] as JSONObject
+        let spoken = try server.request("POST", "/v1/audio/speech", json: speech)
         XCTAssertEqual(spoken.status, 200)
 
         // A new server on the same folder has the voice and speaks it the same, sample for sample.
         let restarted = try serve(["--voices-dir", dir.path])
         XCTAssertEqual(try voiceIDs(restarted), ["builtin", "fox"])
-        XCTAssertEqual(try request(restarted, "POST", "/v1/audio/speech", json: speech).body, spoken.body)
+        XCTAssertEqual(try restarted.request("POST", "/v1/audio/speech", json: speech).body, spoken.body)
 
-        let deleted = try request(restarted, "DELETE", "/v1/audio/voices/fox")
+        let deleted = try restarted.request("DELETE", "/v1/audio/voices/fox")
         XCTAssertEqual(deleted.status, 200)
         XCTAssertEqual(deleted.json?["deleted"] as? Bool, true)
         XCTAssertEqual(try voiceIDs(restarted), ["builtin"])
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("fox.wav").path))
-        XCTAssertEqual(try request(restarted, "DELETE", "/v1/audio/voices/fox").status, 404)
-        XCTAssertEqual(try request(restarted, "POST", "/v1/audio/speech", json: speech).status, 404)
+        XCTAssertEqual(try restarted.request("DELETE", "/v1/audio/voices/fox").status, 404)
+        XCTAssertEqual(try restarted.request("POST", "/v1/audio/speech", json: speech).status, 404)
     }
 
     func testBadUploadsAreRefusedAndNothingIsStored() throws {
@@ -68,9 +68,9 @@ final class ServeVoicesTests: XCTestCase {
         let short = try AudioWriter.encode(samples: (0..<2400).map { 0.3 * sin(Float($0) * 0.1) }, sampleRate: 24000, format: .wav, sampleFormat: .pcm16)
         expect(try upload(server, name: "fox", audio: short, headers: key), 400, param: "audio_sample")
         expect(try upload(server, name: "fox", audio: Data(count: 11 << 20), headers: key), 413, param: "audio_sample")
-        let json = try request(server, "POST", "/v1/audio/voices", json: ["name": "fox"], headers: key)
+        let json = try server.request("POST", "/v1/audio/voices", json: ["name": "fox"], headers: key)
         XCTAssertEqual(json.status, 415)
-        XCTAssertEqual(try request(server, "DELETE", "/v1/audio/voices/builtin", headers: key).status, 400)
+        XCTAssertEqual(try server.request("DELETE", "/v1/audio/voices/builtin", headers: key).status, 400)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { !$0.hasPrefix(".") }, [])
         // Still serving, and the key lets an upload through.
         XCTAssertEqual(try upload(server, name: "fox", audio: try clip, headers: key).status, 200)

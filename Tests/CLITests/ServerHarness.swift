@@ -11,38 +11,40 @@ extension XCTestCase {
     static var serverModels: String { fixturesFolder.appendingPathComponent("speak/models").path }
 
     /// A running server; stopped when the test ends.
-    final class Server {
-        let process = Process()
-        var port = 0
+    final class Server: Sendable {
+        let process: Process
+        let port: Int
         var base: String { "http://127.0.0.1:\(port)" }
+        init(process: Process, port: Int) { self.process = process; self.port = port }
         deinit { process.terminate(); process.waitUntilExit() }
     }
 
     func serve(_ extra: [String] = []) throws -> Server {
-        let server = Server()
+        let process = Process()
         let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("f5tts")
-        server.process.executableURL = binary
-        server.process.arguments = ["serve", "--model", Self.serverModels, "--port", "0", "--voices-dir", try scratch().path] + extra
+        process.executableURL = binary
+        process.arguments = ["serve", "--model", Self.serverModels, "--port", "0", "--voices-dir", try scratch().path] + extra
         let out = Pipe()
-        server.process.standardOutput = out
-        server.process.standardError = FileHandle.nullDevice
-        try server.process.run()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
         // The ready line carries the port ("listening on http://HOST:PORT"); give up after 60 s.
         let deadline = Date().addingTimeInterval(60)
         var text = ""
-        while Date() < deadline, server.port == 0 {
+        var port = 0
+        while Date() < deadline, port == 0 {
             let data = out.fileHandleForReading.availableData
             if data.isEmpty { usleep(50_000); continue }
             text += String(decoding: data, as: UTF8.self)
             if let range = text.range(of: #"listening on http://[^ \n]+:(\d+)"#, options: .regularExpression) {
-                server.port = Int(text[range].split(separator: ":").last!)!
+                port = Int(text[range].split(separator: ":").last!)!
             }
         }
-        XCTAssertNotEqual(server.port, 0, "no ready line: \(text)")
-        return server
+        XCTAssertNotEqual(port, 0, "no ready line: \(text)")
+        return Server(process: process, port: port)
     }
 
-    struct Reply { let status: Int; let headers: [String: String]; let body: Data
+    struct Reply: Sendable { let status: Int; let headers: [String: String]; let body: Data
         var json: [String: Any]? { try? JSONSerialization.jsonObject(with: body) as? [String: Any] }
         var error: [String: Any]? { json?["error"] as? [String: Any] }
     }
@@ -54,27 +56,30 @@ extension XCTestCase {
         return URLSession(configuration: configuration)
     }()
 
-    func request(_ server: Server, _ method: String, _ path: String, json: Any? = nil, body: Data? = nil,
-                 headers: [String: String] = [:], timeout: TimeInterval = 120) throws -> Reply {
-        var request = URLRequest(url: URL(string: server.base + path)!, timeoutInterval: timeout)
+    /// A JSON request body that a request running beside the test can take along.
+    typealias JSONObject = [String: any Sendable]
+}
+
+extension XCTestCase.Server {
+    /// One request through URLSession, as ordinary clients send it; callable from any thread.
+    func request(_ method: String, _ path: String, json: Any? = nil, body: Data? = nil,
+                 headers: [String: String] = [:], timeout: TimeInterval = 120) throws -> XCTestCase.Reply {
+        var request = URLRequest(url: URL(string: base + path)!, timeoutInterval: timeout)
         request.httpMethod = method
         if let json { request.httpBody = try JSONSerialization.data(withJSONObject: json); request.setValue("application/json", forHTTPHeaderField: "Content-Type") }
         if let body { request.httpBody = body }
         for (k, v) in headers { request.setValue(v, forHTTPHeaderField: k) }
-        final class Box: @unchecked Sendable { var reply: Reply?; var error: Error? }
-        let box = Box(), done = DispatchSemaphore(value: 0)
-        Self.session.dataTask(with: request) { data, response, error in
-            let http = response as? HTTPURLResponse
-            box.reply = http.map { r in
-                Reply(status: r.statusCode, headers: Dictionary(uniqueKeysWithValues: r.allHeaderFields.map { ("\($0.key)".lowercased(), "\($0.value)") }),
-                      body: data ?? Data())
+        let result = Shared<Result<XCTestCase.Reply?, Error>?>(nil), done = DispatchSemaphore(value: 0)
+        XCTestCase.session.dataTask(with: request) { data, response, error in
+            let reply = (response as? HTTPURLResponse).map { r in
+                XCTestCase.Reply(status: r.statusCode, headers: Dictionary(uniqueKeysWithValues: r.allHeaderFields.map { ("\($0.key)".lowercased(), "\($0.value)") }),
+                                 body: data ?? Data())
             }
-            box.error = error
+            result.value = error.map { .failure($0) } ?? .success(reply)
             done.signal()
         }.resume()
         XCTAssertEqual(done.wait(timeout: .now() + timeout + 5), .success, "\(method) \(path) timed out")
-        if let error = box.error { throw error }
-        return try XCTUnwrap(box.reply)
+        return try XCTUnwrap(result.value?.get())
     }
 }
 
@@ -155,7 +160,7 @@ extension XCTestCase {
 
     /// One value of the server's /metrics, nil when absent.
     func metric(_ server: Server, _ line: String) throws -> Double? {
-        let text = String(decoding: try request(server, "GET", "/metrics").body, as: UTF8.self)
+        let text = String(decoding: try server.request("GET", "/metrics").body, as: UTF8.self)
         return text.split(separator: "\n").first { $0.hasPrefix(line + " ") }.flatMap { Double($0.split(separator: " ").last!) }
     }
 }

@@ -107,7 +107,7 @@ final class SettingsAgreementTests: XCTestCase {
     func json(_ s: SynthesisSetting, _ value: SettingValue, _ server: Server) throws -> (Bool, String, String)? {
         var body: [String: Any] = ["input": "Hi there.", "voice": "nobody-\(UUID().uuidString.prefix(8))"]
         body[s.name] = jsonValue(value)
-        let reply = try request(server, "POST", "/v1/audio/speech", json: body)
+        let reply = try server.request("POST", "/v1/audio/speech", json: body)
         XCTAssertTrue([400, 404].contains(reply.status), "\(s.name) = \(value): \(reply.status)")
         let error = reply.error ?? [:]
         let named = (error["param"] as? String).map { $0 == s.name ? "param \($0)" : "param \($0) (not \(s.name))" } ?? "no param"
@@ -134,7 +134,7 @@ final class SettingsAgreementTests: XCTestCase {
         manifest["inference"] = ["nfe_steps": 5, "speed": 0.9]
         try JSONSerialization.data(withJSONObject: manifest).write(to: manifestURL)
         let server = try serve(["--model", copy.path])
-        let reply = try request(server, "GET", "/v1/audio/settings")
+        let reply = try server.request("GET", "/v1/audio/settings")
         XCTAssertEqual(reply.status, 200)
         let settings = try XCTUnwrap(reply.json?["settings"] as? [[String: Any]])
         XCTAssertEqual(settings.map { $0["name"] as! String }, SynthesisSetting.all.map(\.name))

@@ -24,7 +24,7 @@ final class WebPageTests: XCTestCase {
         XCTAssertEqual((report["voices"] as? [String])?.first, "builtin", "the built-in voice comes first")
         // The controls start where the CLI and the API would: the settings table's ranges and the values in force.
         let controls = try XCTUnwrap(report["controls"] as? [String: [String: Double]])
-        let settings = try request(server, "GET", "/v1/audio/settings").json?["settings"] as? [[String: Any]] ?? []
+        let settings = try server.request("GET", "/v1/audio/settings").json?["settings"] as? [[String: Any]] ?? []
         for name in ["nfe_step", "speed", "cross_fade_duration"] {
             let setting = try XCTUnwrap(settings.first { $0["name"] as? String == name }, name)
             XCTAssertEqual(controls[name]?["value"], setting["default"] as? Double, "\(name) starts at the value in force")
@@ -55,7 +55,7 @@ final class WebPageTests: XCTestCase {
         XCTAssertTrue((upload["status"] as? String ?? "").contains("added"), "\(upload["status"] ?? "nil")")
         XCTAssertTrue((upload["voices"] as? [String] ?? []).contains("fox"), "\(upload)")
         XCTAssertEqual(upload["selected"] as? String, "fox")
-        let listed = try request(server, "GET", "/v1/audio/voices").json?["voices"] as? [[String: Any]] ?? []
+        let listed = try server.request("GET", "/v1/audio/voices").json?["voices"] as? [[String: Any]] ?? []
         XCTAssertTrue(listed.contains { $0["id"] as? String == "fox" }, "\(listed)")
         let uploaded = try XCTUnwrap(report["uploaded"] as? [String: Any])
         XCTAssertEqual(uploaded["voice"] as? String, "fox")
@@ -83,7 +83,7 @@ final class WebPageTests: XCTestCase {
         var json: [String: Any] = ["model": "f5tts", "response_format": "pcm", "speed": 1, "nfe_step": 4, "cross_fade_duration": 0.15,
                                    "remove_silence": false, "seed": UInt64(seed) ?? 0]
         json.merge(fields) { $1 }
-        let direct = try request(server, "POST", "/v1/audio/speech", json: json)
+        let direct = try server.request("POST", "/v1/audio/speech", json: json)
         XCTAssertEqual(direct.status, 200, String(decoding: direct.body, as: UTF8.self), file: file, line: line)
         XCTAssertEqual(direct.headers["x-f5-seed"], seed, file: file, line: line)
 

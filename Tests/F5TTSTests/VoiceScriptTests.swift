@@ -37,8 +37,8 @@ final class VoiceScriptTests: XCTestCase {
         }
         let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../Fixtures/text/corpus_plans.json")
         let corpus = try JSONDecoder().decode(Corpus.self, from: Data(contentsOf: url))
-        XCTAssertEqual(corpus.cases.count, 238)
-        XCTAssertGreaterThan(corpus.cases.filter { !VoiceScript.candidateTags(in: $0.text).isEmpty }.count, 10)
+        XCTAssertEqual(corpus.cases.count, 600)
+        XCTAssertGreaterThan(corpus.cases.filter { !VoiceScript.candidateTags(in: $0.text).isEmpty }.count, 100)
         XCTAssertGreaterThan(corpus.cases.filter { $0.text.contains("---") }.count, 10)
         let vocabulary = try Vocabulary(contentsOf: Vocabulary.builtInURL)
         var differ: [String] = []

@@ -1,6 +1,6 @@
 """Writes corpus_plans.json: how F5-TTS 1.1.22's infer_process plans each sentence of corpus.jsonl (real-world
-English sentences from package READMEs and docs: markdown links, bracketed words such as [sswg] or [mdznr],
-runs of dashes), with the reference clip's length and transcript below.
+English sentences from package READMEs and docs, picked by make_corpus.py: markdown links, bracketed words
+such as [sswg] or [mdznr], runs of dashes), with the reference clip's length and transcript below.
 
 The planning is the real reference code, taken from the installed package without importing its heavy
 modules (torch, torchaudio, vocos, transformers): the source of `infer_process` and `chunk_text`
@@ -11,8 +11,8 @@ what infer_batch_process does to the text (another space after a transcript endi
 `convert_char_to_pinyin([ref_text + gen_text])`) and maps tokens to ids as `list_str_to_idx` does.
 Frame counts are not recorded here: plans.json checks the duration rule against the real CFM.sample.
 
-    python3 -m venv venv && venv/bin/pip install --no-deps f5-tts==1.1.22 rjieba==0.2.2 pypinyin==0.55.0
-    venv/bin/python Tests/Fixtures/text/make_corpus_plans.py
+    python3 -m venv /tmp/venv && /tmp/venv/bin/pip install --no-deps f5-tts==1.1.22 rjieba==0.2.2 pypinyin==0.55.0
+    /tmp/venv/bin/python Tests/Fixtures/text/make_corpus_plans.py
 """
 import ast
 import json
