@@ -216,14 +216,7 @@ public final class BatchRunner {
                     do { try body(job, voices) } catch { queue.stop(error) }
                 }
             }
-            // Threads of their own, not Dispatch's few: a synthesis's regions take their helpers from those.
-            let others = (1..<max(1, min(synthesizer.workers, jobs.count))).map { _ in
-                let finished = DispatchSemaphore(value: 0)
-                Thread { worker(); finished.signal() }.start()
-                return finished
-            }
-            worker()
-            for finished in others { finished.wait() }
+            SynthesisWorkers.sideBySide(min(synthesizer.workers, jobs.count)) { _ in worker() }
             if let error = queue.error { throw error }
         }
 

@@ -45,9 +45,14 @@ public struct EndToEndRun {
         public var outputs: PathOutputs
     }
 
+    /// The run's model on its path, with `workers` lanes.
+    func synthesizer(workers: Int = 1) throws -> Synthesizer {
+        try Synthesizer(model: model, backend: backend, cacheBudgetBytes: cacheBudgetBytes, attention: attention,
+                        activations: activations, convention: convention, workers: workers)
+    }
+
     public func run(peaks: MachinePeaks) throws -> Outcome {
-        let synthesizer = try Synthesizer(model: model, backend: backend, cacheBudgetBytes: cacheBudgetBytes, attention: attention,
-                                          activations: activations, convention: convention)
+        let synthesizer = try synthesizer()
         var runs: [SynthesisResult] = []
         var voice: Voice?
         for _ in 0..<max(repeats, 1) {

@@ -21,27 +21,17 @@ public struct WorkerThroughput: Codable, Sendable {
 
     /// 1, 2, ... `maximum` workers, each count measured once on `run`'s model, text and options.
     public static func measure(_ run: EndToEndRun, maximum: Int) throws -> [WorkerThroughput] {
-        let synthesizer = try Synthesizer(model: run.model, backend: run.backend, cacheBudgetBytes: run.cacheBudgetBytes,
-                                          attention: run.attention, activations: run.activations, convention: run.convention,
-                                          workers: maximum)
+        let synthesizer = try run.synthesizer(workers: maximum)
         let voice = try synthesizer.prepareVoice(audio: run.reference, name: "reference", transcript: run.referenceText)
         let (text, options) = (run.text, run.options)
         return try (1...maximum).map { workers in
             let audio = Audio()
-            let started = ContinuousClock.now, cpu = StepTrace.processCPU()
-            let done = (0..<workers).map { _ in
-                let finished = DispatchSemaphore(value: 0)
-                Thread {
-                    audio.add(Result { try synthesizer.generate(text: text, voice: voice, options: options) })
-                    finished.signal()
-                }.start()
-                return finished
+            let clock = Stopwatch(), cpu = StepTrace.processCPU()
+            SynthesisWorkers.sideBySide(workers) { _ in
+                audio.add(Result { try synthesizer.generate(text: text, voice: voice, options: options) })
             }
-            for finished in done { finished.wait() }
-            let wall = ContinuousClock.now - started
             return WorkerThroughput(backend: run.backend.rawValue, workers: workers, audioSeconds: try audio.seconds(),
-                                    wallSeconds: Double(wall.components.seconds) + Double(wall.components.attoseconds) * 1e-18,
-                                    cpuSeconds: Double(StepTrace.processCPU() - cpu) * 1e-9)
+                                    wallSeconds: clock.elapsed, cpuSeconds: Double(StepTrace.processCPU() - cpu) * 1e-9)
         }
     }
 

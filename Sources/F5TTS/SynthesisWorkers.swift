@@ -11,4 +11,17 @@ public enum SynthesisWorkers {
 
     /// The default for `cores` cores.
     public static func standard(cores: Int) -> Int { max(1, (cores + coresPerSynthesis - 1) / coresPerSynthesis) }
+
+    /// Runs `body(0)` on this thread and `body(1)` ... `body(count - 1)` each on a thread of its own, and returns
+    /// when all have. Threads of their own, not Dispatch's: those few also run the regions' helpers and Swift
+    /// concurrency's tasks, which must not wait for a synthesis to end.
+    public static func sideBySide(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
+        let others = (1..<max(1, count)).map { index in
+            let finished = DispatchSemaphore(value: 0)
+            Thread { body(index); finished.signal() }.start()
+            return finished
+        }
+        if count > 0 { body(0) }
+        for finished in others { finished.wait() }
+    }
 }

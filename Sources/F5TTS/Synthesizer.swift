@@ -179,8 +179,7 @@ public final class Synthesizer: Sendable {
         AsyncThrowingStream { continuation in
             let stop = StopFlag()
             continuation.onTermination = { _ in stop.raise() }
-            // A thread of its own, not one of Dispatch's: those few also run Swift concurrency's tasks (the
-            // server's requests) and each region's helpers, which must not wait for a synthesis to end.
+            // A thread of its own, not one of Dispatch's (see `SynthesisWorkers.sideBySide`).
             Thread { [self] in
                 do {
                     _ = try generate(script: script, voices: voices, options: options, voiceSpeeds: voiceSpeeds, noise: noise,
@@ -250,7 +249,7 @@ public final class Synthesizer: Sendable {
     /// Samples and vocodes every chunk of `plan` in order, handing each chunk's final samples to `emit`
     /// (the last call carries the cross-fade's held tail too). Returns the timings and the combined mel.
     /// With an `editMask` (speech editing) the voice's whole mel is regenerated where the mask is false,
-    /// and every frame is vocoded.
+    /// and every frame is vocoded. Callers hold a lane (`inLane`).
     func run(plan: SynthesisPlan, voice: Voice, options: SynthesisOptions, noise: [Float]?,
              progress: ((Progress) -> Void)?, shouldStop: (() -> Bool)? = nil, editMask: [Bool]? = nil,
              emit: ([Float], Int) -> Void) throws -> RunOutput {

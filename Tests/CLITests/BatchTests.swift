@@ -82,17 +82,7 @@ final class BatchTests: XCTestCase {
         return hash % count
     }
 
-    func sha256(_ url: URL) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["sha256sum", url.path]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return String(text.prefix(64))
-    }
+    func sha256(_ url: URL) throws -> String { String(try command("/usr/bin/env", ["sha256sum", url.path]).prefix(64)) }
 
     /// Files under `folder` that are not outputs or records: partial files, temporaries.
     func strayFiles(_ folder: URL) -> [String] {

@@ -100,6 +100,19 @@ final class CLITests: XCTestCase {
     }
 }
 
+/// A program's standard output (an independent tool's answer to check ours against).
+func command(_ executable: String, _ arguments: [String]) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    let out = Pipe()
+    process.standardOutput = out
+    try process.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return String(decoding: data, as: UTF8.self)
+}
+
 /// A value one thread sets and another reads once it has waited for it (a join, a semaphore).
 final class Shared<Value: Sendable>: Sendable {
     private let state: Mutex<Value>

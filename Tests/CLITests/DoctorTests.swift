@@ -193,19 +193,6 @@ private func isaLevels(flags: String) -> [String] {
         + (avx2 && avx512 && has.contains("avx512_vnni") ? ["avx512vnni"] : [])
 }
 
-/// A program's standard output.
-private func command(_ executable: String, _ arguments: [String]) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    let out = Pipe()
-    process.standardOutput = out
-    try process.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return String(decoding: data, as: UTF8.self)
-}
-
 /// A socket listening on 127.0.0.1 at a port the kernel picked.
 private func listeningLoopbackSocket() throws -> (fd: Int32, port: Int) {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
