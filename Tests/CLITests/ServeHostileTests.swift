@@ -74,6 +74,15 @@ final class ServeHostileTests: XCTestCase {
             connection.send(long)
             return connection
         }
+        // The stalled requests hold every place this client may have (--max-per-client 4) before the
+        // well-behaved one is sent; otherwise it could simply come first.
+        let admitted = Date()
+        var depth = 0
+        while depth < 4, Date().timeIntervalSince(admitted) < 30 {
+            depth = try server.request("GET", "/health").json?["queue_depth"] as? Int ?? 0
+            if depth < 4 { usleep(20_000) }
+        }
+        XCTAssertEqual(depth, 4, "the stalled requests were never admitted")
         let started = Date()
         var status = 0
         while status != 200, Date().timeIntervalSince(started) < 90 {
